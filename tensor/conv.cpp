@@ -1,0 +1,505 @@
+// latent/tensor — convolution by im2col + GEMM, and pooling. See conv.h.
+//
+// im2col: for one image x [C,H,W], build the matrix
+//   col[(c,a,b), (i,j)] = x[c, i*sh - ph + a*dh, j*sw - pw + b*dw]   (0 outside)
+// with K = C*kh*kw rows and P = Ho*Wo columns. Then, per image n,
+//   forward        y_n [O,P]  = W [O,K]   · col_n [K,P]
+//   input grad     dcol [K,P] = W^T [K,O] · g_n [O,P],   dx_n = col2im(dcol)
+//   weight grad    dW [O,K]  += g_n [O,P] · col_n^T [P,K]
+// where W is the weight viewed as [O, C*kh*kw]. col2im is the adjoint of
+// im2col: it adds each entry back onto the pixel it was copied from.
+//
+// Threads: images are spread over OpenMP threads, each with its own column
+// buffer, and each calls BLAS on its own image (Debian's OpenMP OpenBLAS runs
+// single-threaded inside a parallel region, so the cores are not
+// oversubscribed). With fewer images than threads (inference on one image)
+// the images go one by one and BLAS itself uses the threads.
+#include "tensor/conv.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tensor/kernels.h"
+
+namespace latent {
+
+namespace {
+
+struct Geom {
+  int64_t N, C, H, W;  // input
+  int64_t O, kh, kw;   // weight [O,C,kh,kw]
+  int64_t Ho, Wo;      // output
+  Conv2dParams p;
+  int64_t K() const { return C * kh * kw; }  // rows of col: one per (channel, tap)
+  int64_t P() const { return Ho * Wo; }      // columns of col: one per output pixel
+  // A 1x1 kernel at stride 1 without padding reads the image as it is: col = x.
+  bool pointwise() const {
+    return kh == 1 && kw == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0;
+  }
+};
+
+std::string hw(int64_t h, int64_t w) { return std::to_string(h) + "x" + std::to_string(w); }
+
+Geom geometry(const std::string& op, const Shape& x, const Shape& w, const Conv2dParams& p) {
+  if (x.size() != 4) fail(op, "input must be 4-d [N,C,H,W], got " + shape_str(x));
+  if (w.size() != 4) fail(op, "weight must be 4-d [O,C,kh,kw], got " + shape_str(w));
+  const std::string shapes = " (input " + shape_str(x) + ", weight " + shape_str(w) + ")";
+  if (x[1] != w[1])
+    fail(op, "input " + shape_str(x) + " has " + std::to_string(x[1]) + " channels but weight " +
+                 shape_str(w) + " expects " + std::to_string(w[1]));
+  if (w[2] < 1 || w[3] < 1 || w[1] < 1) fail(op, "weight must have positive C, kh, kw" + shapes);
+  if (p.stride_h < 1 || p.stride_w < 1)
+    fail(op, "stride must be positive, got " + hw(p.stride_h, p.stride_w) + shapes);
+  if (p.dil_h < 1 || p.dil_w < 1)
+    fail(op, "dilation must be positive, got " + hw(p.dil_h, p.dil_w) + shapes);
+  if (p.pad_h < 0 || p.pad_w < 0)
+    fail(op, "padding must be non-negative, got " + hw(p.pad_h, p.pad_w) + shapes);
+  Geom g{x[0], x[1], x[2], x[3], w[0], w[2], w[3], 0, 0, p};
+  // A dilated kernel spans dh*(kh-1)+1 rows; it must fit in the padded input.
+  const int64_t span_h = p.dil_h * (g.kh - 1) + 1, span_w = p.dil_w * (g.kw - 1) + 1;
+  if (span_h > g.H + 2 * p.pad_h || span_w > g.W + 2 * p.pad_w)
+    fail(op, "kernel " + hw(g.kh, g.kw) + " (spanning " + hw(span_h, span_w) + " with dilation " +
+                 hw(p.dil_h, p.dil_w) + ") is larger than the padded input " +
+                 hw(g.H + 2 * p.pad_h, g.W + 2 * p.pad_w) + shapes);
+  g.Ho = (g.H + 2 * p.pad_h - span_h) / p.stride_h + 1;
+  g.Wo = (g.W + 2 * p.pad_w - span_w) / p.stride_w + 1;
+  return g;
+}
+
+void check_pair(const std::string& op, const Tensor& a, const char* a_name, const Tensor& b,
+                const char* b_name) {
+  if (!a.defined() || !b.defined()) fail(op, std::string("undefined ") + (a.defined() ? b_name : a_name));
+  if (a.dtype() != b.dtype())
+    fail(op, std::string(a_name) + " " + shape_str(a.shape()) + " is " + dtype_name(a.dtype()) + " but " +
+                 b_name + " " + shape_str(b.shape()) + " is " + dtype_name(b.dtype()));
+}
+
+template <class T>
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const T* A,
+          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
+  else
+    cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
+}
+
+// The output positions j in [0, n_out) whose input position j*stride + shift
+// lies inside [0, n_in): a range [lo, hi), so the inner loops carry no tests.
+struct Range { int64_t lo, hi; };
+Range valid_range(int64_t n_out, int64_t n_in, int64_t stride, int64_t shift) {
+  int64_t lo = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+  int64_t hi = n_in - 1 - shift < 0 ? 0 : (n_in - 1 - shift) / stride + 1;
+  hi = std::min(hi, n_out);
+  return {lo, std::max(lo, hi)};
+}
+
+// One image x (strides sc, sh, sw: any view) -> col [K, P], zeros where the
+// kernel reads padding.
+template <class T>
+void im2col(const T* x, int64_t sc, int64_t sh, int64_t sw, const Geom& g, T* col) {
+  const auto& p = g.p;
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t a = 0; a < g.kh; ++a)
+      for (int64_t b = 0; b < g.kw; ++b) {
+        T* row = col + ((c * g.kh + a) * g.kw + b) * g.P();
+        const Range jr = valid_range(g.Wo, g.W, p.stride_w, b * p.dil_w - p.pad_w);
+        for (int64_t i = 0; i < g.Ho; ++i) {
+          T* out = row + i * g.Wo;
+          const int64_t ih = i * p.stride_h - p.pad_h + a * p.dil_h;
+          if (ih < 0 || ih >= g.H) { std::fill(out, out + g.Wo, T(0)); continue; }
+          std::fill(out, out + jr.lo, T(0));
+          const T* src = x + c * sc + ih * sh + (jr.lo * p.stride_w + b * p.dil_w - p.pad_w) * sw;
+          const int64_t step = p.stride_w * sw;
+          if (step == 1)
+            std::copy(src, src + (jr.hi - jr.lo), out + jr.lo);
+          else
+            for (int64_t j = jr.lo; j < jr.hi; ++j) out[j] = src[(j - jr.lo) * step];
+          std::fill(out + jr.hi, out + g.Wo, T(0));
+        }
+      }
+}
+
+// The adjoint of im2col: dx [C,H,W] (contiguous) = zeros, then each col entry
+// is added to the pixel it was read from (padding entries are dropped).
+template <class T>
+void col2im(const T* col, const Geom& g, T* dx) {
+  const auto& p = g.p;
+  std::fill(dx, dx + g.C * g.H * g.W, T(0));
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t a = 0; a < g.kh; ++a)
+      for (int64_t b = 0; b < g.kw; ++b) {
+        const T* row = col + ((c * g.kh + a) * g.kw + b) * g.P();
+        const Range jr = valid_range(g.Wo, g.W, p.stride_w, b * p.dil_w - p.pad_w);
+        for (int64_t i = 0; i < g.Ho; ++i) {
+          const int64_t ih = i * p.stride_h - p.pad_h + a * p.dil_h;
+          if (ih < 0 || ih >= g.H) continue;
+          const T* in = row + i * g.Wo;
+          T* dst = dx + (c * g.H + ih) * g.W + jr.lo * p.stride_w + b * p.dil_w - p.pad_w;
+          for (int64_t j = jr.lo; j < jr.hi; ++j) dst[(j - jr.lo) * p.stride_w] += in[j];
+        }
+      }
+}
+
+// Threads to spread N images over (see the top of the file).
+int image_threads(int64_t N) {
+  const int nt = omp_get_max_threads();
+  return N >= nt ? nt : 1;
+}
+
+}  // namespace
+
+Shape conv2d_output_shape(const Shape& input, const Shape& weight, const Conv2dParams& p,
+                          const std::string& op) {
+  Geom g = geometry(op, input, weight, p);
+  return {g.N, g.O, g.Ho, g.Wo};
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& w0, const Conv2dParams& p) {
+  const std::string op = "conv2d";
+  check_pair(op, x, "input", w0, "weight");
+  const Geom g = geometry(op, x.shape(), w0.shape(), p);
+  const Tensor w = w0.contiguous();
+  Tensor y({g.N, g.O, g.Ho, g.Wo}, x.dtype());
+  if (y.numel() == 0) return y;
+  const bool direct = g.pointwise() && x.is_contiguous();  // col_n is x_n itself
+  const int nt = image_threads(g.N);
+  const int64_t K = g.K(), P = g.P();
+  detail::dispatch_float(x.dtype(), op, [&](auto z_) { using T = decltype(z_);
+    Tensor cols({direct ? 0 : nt * K * P}, x.dtype());
+    const T *xp = x.data<T>(), *wp = w.data<T>();
+    T *yp = y.data<T>(), *colp = cols.data<T>();
+    const auto& xs = x.strides();
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+      T* col = colp + omp_get_thread_num() * K * P;
+#pragma omp for schedule(static)
+      for (int64_t n = 0; n < g.N; ++n) {
+        const T* b = xp + n * xs[0];
+        if (!direct) { im2col(b, xs[1], xs[2], xs[3], g, col); b = col; }
+        gemm<T>(CblasNoTrans, CblasNoTrans, g.O, P, K, wp, K, b, P, T(0), yp + n * g.O * P, P);
+      }
+    }
+  });
+  return y;
+}
+
+namespace {
+
+// dx = col2im(W^T g) per image; shared by conv2d_input_grad and conv_transpose2d.
+Tensor input_grad(const std::string& op, const Tensor& g0, const Tensor& w0, const Geom& geo) {
+  const Tensor g = g0.contiguous(), w = w0.contiguous();
+  Tensor dx({geo.N, geo.C, geo.H, geo.W}, g.dtype());
+  if (dx.numel() == 0) return dx;
+  if (geo.O == 0) { dx.fill_(0); return dx; }
+  const bool direct = geo.pointwise();  // dcol_n is dx_n itself
+  const int nt = image_threads(geo.N);
+  const int64_t K = geo.K(), P = geo.P(), image = geo.C * geo.H * geo.W;
+  detail::dispatch_float(g.dtype(), op, [&](auto z_) { using T = decltype(z_);
+    Tensor cols({direct ? 0 : nt * K * P}, g.dtype());
+    const T *gp = g.data<T>(), *wp = w.data<T>();
+    T *dxp = dx.data<T>(), *colp = cols.data<T>();
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+      T* col = colp + omp_get_thread_num() * K * P;
+#pragma omp for schedule(static)
+      for (int64_t n = 0; n < geo.N; ++n) {
+        T* out = direct ? dxp + n * image : col;
+        gemm<T>(CblasTrans, CblasNoTrans, K, P, geo.O, wp, K, gp + n * geo.O * P, P, T(0), out, P);
+        if (!direct) col2im(col, geo, dxp + n * image);
+      }
+    }
+  });
+  return dx;
+}
+
+void check_grad_shape(const std::string& op, const Tensor& g, const Geom& geo, const Shape& input,
+                      const Shape& weight) {
+  const Shape expect{geo.N, geo.O, geo.Ho, geo.Wo};
+  if (g.shape() != expect)
+    fail(op, "grad " + shape_str(g.shape()) + " does not match the conv2d output " + shape_str(expect) +
+                 " of input " + shape_str(input) + " and weight " + shape_str(weight));
+}
+
+}  // namespace
+
+Tensor conv2d_input_grad(const Tensor& g, const Tensor& w, const Shape& input_shape,
+                         const Conv2dParams& p) {
+  const std::string op = "conv2d_input_grad";
+  check_pair(op, g, "grad", w, "weight");
+  const Geom geo = geometry(op, input_shape, w.shape(), p);
+  check_grad_shape(op, g, geo, input_shape, w.shape());
+  return input_grad(op, g, w, geo);
+}
+
+Tensor conv2d_weight_grad(const Tensor& x, const Tensor& g0, const Shape& weight_shape,
+                          const Conv2dParams& p) {
+  const std::string op = "conv2d_weight_grad";
+  check_pair(op, x, "input", g0, "grad");
+  const Geom geo = geometry(op, x.shape(), weight_shape, p);
+  check_grad_shape(op, g0, geo, x.shape(), weight_shape);
+  const Tensor g = g0.contiguous();
+  Tensor dw(weight_shape, x.dtype());
+  const int64_t K = geo.K(), P = geo.P(), OK = geo.O * K;
+  if (geo.N == 0 || OK == 0) { dw.fill_(0); return dw; }
+  const bool direct = geo.pointwise() && x.is_contiguous();
+  const int nt = image_threads(geo.N);
+  detail::dispatch_float(x.dtype(), op, [&](auto z_) { using T = decltype(z_);
+    // Each thread sums its images' contributions into its own partial dW
+    // (thread 0 straight into dw); the partials are added at the end.
+    Tensor cols({direct ? 0 : nt * K * P}, x.dtype()), partial({(nt - 1) * OK}, x.dtype());
+    const T *xp = x.data<T>(), *gp = g.data<T>();
+    T *dwp = dw.data<T>(), *colp = cols.data<T>(), *partp = partial.data<T>();
+    const auto& xs = x.strides();
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+      const int t = omp_get_thread_num();
+      T* col = colp + t * K * P;
+      T* acc = t == 0 ? dwp : partp + (t - 1) * OK;
+      T beta = 0;  // the first image overwrites, later ones accumulate
+#pragma omp for schedule(static) nowait
+      for (int64_t n = 0; n < geo.N; ++n) {
+        const T* b = xp + n * xs[0];
+        if (!direct) { im2col(b, xs[1], xs[2], xs[3], geo, col); b = col; }
+        gemm<T>(CblasNoTrans, CblasTrans, geo.O, K, P, gp + n * geo.O * P, P, b, P, beta, acc, K);
+        beta = 1;
+      }
+      if (beta == 0) std::fill(acc, acc + OK, T(0));  // this thread got no image
+#pragma omp barrier
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < OK; ++i)
+        for (int u = 0; u + 1 < nt; ++u) dwp[i] += partp[u * OK + i];
+    }
+  });
+  return dw;
+}
+
+Shape conv_transpose2d_output_shape(const Shape& x, const Shape& w, const Conv2dParams& p,
+                                    int64_t oph, int64_t opw) {
+  const std::string op = "conv_transpose2d";
+  if (x.size() != 4) fail(op, "input must be 4-d [N,Cin,H,W], got " + shape_str(x));
+  if (w.size() != 4) fail(op, "weight must be 4-d [Cin,Cout,kh,kw], got " + shape_str(w));
+  const std::string shapes = " (input " + shape_str(x) + ", weight " + shape_str(w) + ")";
+  if (x[1] != w[0])
+    fail(op, "input " + shape_str(x) + " has " + std::to_string(x[1]) + " channels but weight " +
+                 shape_str(w) + " expects " + std::to_string(w[0]));
+  if (p.stride_h < 1 || p.stride_w < 1 || p.dil_h < 1 || p.dil_w < 1 || p.pad_h < 0 || p.pad_w < 0)
+    fail(op, "stride and dilation must be positive and padding non-negative, got stride " +
+                 hw(p.stride_h, p.stride_w) + ", dilation " + hw(p.dil_h, p.dil_w) + ", padding " +
+                 hw(p.pad_h, p.pad_w) + shapes);
+  // The extra rows must be ones a strided conv2d would fold back onto the same
+  // H (PyTorch also allows output_pad < dilation; latent does not).
+  if (oph < 0 || opw < 0 || oph >= p.stride_h || opw >= p.stride_w)
+    fail(op, "output padding must be non-negative and smaller than the stride " +
+                 hw(p.stride_h, p.stride_w) + ", got " + hw(oph, opw) + shapes);
+  const int64_t Ho = (x[2] - 1) * p.stride_h - 2 * p.pad_h + p.dil_h * (w[2] - 1) + oph + 1;
+  const int64_t Wo = (x[3] - 1) * p.stride_w - 2 * p.pad_w + p.dil_w * (w[3] - 1) + opw + 1;
+  if (Ho < 1 || Wo < 1)
+    fail(op, "output would be " + hw(Ho, Wo) + ": padding " + hw(p.pad_h, p.pad_w) + " too large" + shapes);
+  return {x[0], w[1], Ho, Wo};
+}
+
+Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Conv2dParams& p, int64_t oph,
+                        int64_t opw) {
+  const std::string op = "conv_transpose2d";
+  check_pair(op, x, "input", w, "weight");
+  const Shape out = conv_transpose2d_output_shape(x.shape(), w.shape(), p, oph, opw);
+  // conv_transpose2d(x, w) = conv2d_input_grad(x, w): w [Cin,Cout,..] is the
+  // weight of the conv2d from Cout to Cin channels that it is the adjoint of.
+  const Geom geo = geometry(op, out, w.shape(), p);
+  return input_grad(op, x, w, geo);
+}
+
+// ---- pooling ----
+// Each (image, channel) plane is pooled on its own, so planes are spread over
+// threads with no two threads ever writing the same element.
+
+namespace {
+
+struct PoolGeom {
+  int64_t N, C, H, W, Ho, Wo;
+  Size2 k, s, p;
+  // Window of output (i, j) clipped to the image: rows [h0,h1), cols [w0,w1).
+  struct Window { int64_t h0, h1, w0, w1; };
+  Window window(int64_t i, int64_t j) const {
+    const int64_t h = i * s.h - p.h, w = j * s.w - p.w;
+    return {std::max<int64_t>(h, 0), std::min(h + k.h, H), std::max<int64_t>(w, 0), std::min(w + k.w, W)};
+  }
+};
+
+PoolGeom pool_geometry(const std::string& op, const Shape& x, Size2 k, Size2 s, Size2 p) {
+  if (x.size() != 4) fail(op, "input must be 4-d [N,C,H,W], got " + shape_str(x));
+  const std::string ctx = " (input " + shape_str(x) + ", kernel " + hw(k.h, k.w) + ", stride " +
+                          hw(s.h, s.w) + ", padding " + hw(p.h, p.w) + ")";
+  if (k.h < 1 || k.w < 1) fail(op, "kernel size must be positive" + ctx);
+  if (s.h < 1 || s.w < 1) fail(op, "stride must be positive" + ctx);
+  if (p.h < 0 || p.w < 0 || 2 * p.h > k.h || 2 * p.w > k.w)
+    fail(op, "padding must be between 0 and half the kernel" + ctx);
+  if (k.h > x[2] + 2 * p.h || k.w > x[3] + 2 * p.w)
+    fail(op, "kernel is larger than the padded input " + hw(x[2] + 2 * p.h, x[3] + 2 * p.w) + ctx);
+  return {x[0], x[1], x[2], x[3], (x[2] + 2 * p.h - k.h) / s.h + 1, (x[3] + 2 * p.w - k.w) / s.w + 1,
+          k, s, p};
+}
+
+// f(nc) for each of the N*C planes; in parallel when there is enough work.
+template <class F>
+void for_each_plane(const PoolGeom& g, F&& f) {
+  const int64_t planes = g.N * g.C;
+  const bool par = planes > 1 && planes * (g.H * g.W + g.Ho * g.Wo) >= detail::kParallelGrain;
+#pragma omp parallel for if (par) schedule(static)
+  for (int64_t nc = 0; nc < planes; ++nc) f(nc);
+}
+
+// indices must be int64 [N,C,Ho,Wo] with the batch and channels of `shape`.
+void check_indices(const std::string& op, const Tensor& indices, const Shape& like, const Shape& input) {
+  if (!indices.defined() || indices.dtype() != DType::i64 || indices.shape() != like)
+    fail(op, "indices must be int64 of shape " + shape_str(like) + ", got " +
+                 (indices.defined() ? std::string(dtype_name(indices.dtype())) + " " +
+                                          shape_str(indices.shape()) : "undefined"));
+  if (like.size() != 4 || input.size() != 4 || like[0] != input[0] || like[1] != input[1])
+    fail(op, "grad/indices " + shape_str(like) + " and input " + shape_str(input) +
+                 " must both be 4-d with the same batch and channels");
+}
+
+}  // namespace
+
+Shape pool2d_output_shape(const Shape& input, Size2 kernel, Size2 stride, Size2 padding,
+                          const std::string& op) {
+  const PoolGeom g = pool_geometry(op, input, kernel, stride, padding);
+  return {g.N, g.C, g.Ho, g.Wo};
+}
+
+MaxPool2dResult max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
+  const std::string op = "max_pool2d";
+  if (!x.defined()) fail(op, "undefined input");
+  const PoolGeom g = pool_geometry(op, x.shape(), kernel, stride, padding);
+  MaxPool2dResult r{Tensor({g.N, g.C, g.Ho, g.Wo}, x.dtype()), Tensor({g.N, g.C, g.Ho, g.Wo}, DType::i64)};
+  detail::dispatch_float(x.dtype(), op, [&](auto z_) { using T = decltype(z_);
+    const T* xp = x.data<T>();
+    T* yp = r.values.data<T>();
+    int64_t* ip = r.indices.data<int64_t>();
+    const auto& st = x.strides();
+    for_each_plane(g, [&](int64_t nc) {
+      const T* in = xp + (nc / g.C) * st[0] + (nc % g.C) * st[1];
+      for (int64_t i = 0; i < g.Ho; ++i)
+        for (int64_t j = 0; j < g.Wo; ++j) {
+          const auto win = g.window(i, j);
+          T best = -std::numeric_limits<T>::infinity();
+          int64_t at = win.h0 * g.W + win.w0;
+          for (int64_t h = win.h0; h < win.h1; ++h)
+            for (int64_t w = win.w0; w < win.w1; ++w) {
+              const T v = in[h * st[2] + w * st[3]];
+              if (v > best || std::isnan(v)) { best = v; at = h * g.W + w; }
+            }
+          yp[(nc * g.Ho + i) * g.Wo + j] = best;
+          ip[(nc * g.Ho + i) * g.Wo + j] = at;
+        }
+    });
+  });
+  return r;
+}
+
+// Shared by max_pool2d_backward (scatter g into zeros at the indices) and
+// max_pool2d_gather (read x at the indices): mutual adjoints.
+namespace {
+Tensor index_planes(const std::string& op, const Tensor& src0, const Tensor& indices0,
+                    const Shape& input_shape, bool scatter) {
+  if (!src0.defined()) fail(op, "undefined input");
+  check_indices(op, indices0, scatter ? src0.shape() : indices0.shape(), input_shape);
+  const Tensor src = src0.contiguous(), indices = indices0.contiguous();
+  const int64_t HW = input_shape[2] * input_shape[3], HWo = indices.size(2) * indices.size(3);
+  Tensor out(scatter ? input_shape : indices.shape(), src.dtype());
+  const PoolGeom g{input_shape[0], input_shape[1], input_shape[2], input_shape[3], indices.size(2),
+                   indices.size(3), 1, 1, 0};
+  bool bad = false;
+  detail::dispatch_float(src.dtype(), op, [&](auto z_) { using T = decltype(z_);
+    const T* sp = src.data<T>();
+    T* op_ = out.data<T>();
+    const int64_t* ip = indices.data<int64_t>();
+    if (scatter) out.fill_(0);
+    for_each_plane(g, [&](int64_t nc) {
+      const int64_t* idx = ip + nc * HWo;
+      for (int64_t q = 0; q < HWo; ++q) {
+        if (idx[q] < 0 || idx[q] >= HW) {
+#pragma omp atomic write
+          bad = true;
+          continue;
+        }
+        if (scatter) op_[nc * HW + idx[q]] += sp[nc * HWo + q];
+        else op_[nc * HWo + q] = sp[nc * HW + idx[q]];
+      }
+    });
+  });
+  if (bad) fail(op, "an index in indices " + shape_str(indices.shape()) + " is outside the input plane " +
+                        shape_str(input_shape) + " (0 <= index < H*W)");
+  return out;
+}
+}  // namespace
+
+Tensor max_pool2d_backward(const Tensor& g, const Tensor& indices, const Shape& input_shape) {
+  return index_planes("max_pool2d_backward", g, indices, input_shape, true);
+}
+
+Tensor max_pool2d_gather(const Tensor& x, const Tensor& indices) {
+  if (!x.defined() || x.dim() != 4) fail("max_pool2d_gather", "input must be 4-d [N,C,H,W]");
+  return index_planes("max_pool2d_gather", x, indices, x.shape(), false);
+}
+
+Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
+  const std::string op = "avg_pool2d";
+  if (!x.defined()) fail(op, "undefined input");
+  const PoolGeom g = pool_geometry(op, x.shape(), kernel, stride, padding);
+  Tensor y({g.N, g.C, g.Ho, g.Wo}, x.dtype());
+  detail::dispatch_float(x.dtype(), op, [&](auto z_) { using T = decltype(z_);
+    const T* xp = x.data<T>();
+    T* yp = y.data<T>();
+    const auto& st = x.strides();
+    const T scale = T(1) / T(g.k.h * g.k.w);  // padding counts: always kh*kw terms
+    for_each_plane(g, [&](int64_t nc) {
+      const T* in = xp + (nc / g.C) * st[0] + (nc % g.C) * st[1];
+      for (int64_t i = 0; i < g.Ho; ++i)
+        for (int64_t j = 0; j < g.Wo; ++j) {
+          const auto win = g.window(i, j);
+          T s = 0;
+          for (int64_t h = win.h0; h < win.h1; ++h)
+            for (int64_t w = win.w0; w < win.w1; ++w) s += in[h * st[2] + w * st[3]];
+          yp[(nc * g.Ho + i) * g.Wo + j] = s * scale;
+        }
+    });
+  });
+  return y;
+}
+
+Tensor avg_pool2d_backward(const Tensor& g0, const Shape& input_shape, Size2 kernel, Size2 stride,
+                           Size2 padding) {
+  const std::string op = "avg_pool2d_backward";
+  if (!g0.defined()) fail(op, "undefined grad");
+  const PoolGeom g = pool_geometry(op, input_shape, kernel, stride, padding);
+  if (g0.shape() != Shape{g.N, g.C, g.Ho, g.Wo})
+    fail(op, "grad " + shape_str(g0.shape()) + " does not match the avg_pool2d output " +
+                 shape_str({g.N, g.C, g.Ho, g.Wo}) + " of input " + shape_str(input_shape));
+  const Tensor gc = g0.contiguous();
+  Tensor dx(input_shape, gc.dtype());
+  detail::dispatch_float(gc.dtype(), op, [&](auto z_) { using T = decltype(z_);
+    const T* gp = gc.data<T>();
+    T* dxp = dx.data<T>();
+    const T scale = T(1) / T(g.k.h * g.k.w);
+    for_each_plane(g, [&](int64_t nc) {
+      T* out = dxp + nc * g.H * g.W;
+      std::fill(out, out + g.H * g.W, T(0));
+      for (int64_t i = 0; i < g.Ho; ++i)
+        for (int64_t j = 0; j < g.Wo; ++j) {
+          const auto win = g.window(i, j);
+          const T v = gp[(nc * g.Ho + i) * g.Wo + j] * scale;
+          for (int64_t h = win.h0; h < win.h1; ++h)
+            for (int64_t w = win.w0; w < win.w1; ++w) out[h * g.W + w] += v;
+        }
+    });
+  });
+  return dx;
+}
+
+}  // namespace latent
