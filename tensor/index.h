@@ -10,6 +10,7 @@
 // in autodiff/ops_index.h.
 #pragma once
 
+#include <initializer_list>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -47,5 +48,14 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t axis);
 // Consecutive pieces of sizes[0], sizes[1], ... along axis (they must add up
 // to a.size(axis)). The pieces are views of a: no copy.
 std::vector<Tensor> split(const Tensor& a, const std::vector<int64_t>& sizes, int64_t axis);
+
+// For braced lists, concat({a, b}, 0): a Tensor converts to a Var, so without
+// these the call would be ambiguous with the Var overloads in autodiff/ops.h.
+inline Tensor concat(std::initializer_list<Tensor> xs, int64_t axis) {
+  return concat(std::vector<Tensor>(xs), axis);
+}
+inline Tensor stack(std::initializer_list<Tensor> xs, int64_t axis) {
+  return stack(std::vector<Tensor>(xs), axis);
+}
 
 }  // namespace latent
