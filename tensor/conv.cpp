@@ -14,14 +14,23 @@
 // single-threaded inside a parallel region, so the cores are not
 // oversubscribed). With fewer images than threads (inference on one image)
 // the images go one by one and BLAS itself uses the threads.
+//
+// float32 on an AVX-512 build takes a faster route when the channel counts
+// suit it ("indirect convolution", below): the same products, but the kernel
+// reads the image directly instead of an im2col copy. float64 (gradient
+// checks) and other shapes always take im2col + BLAS.
 #include "tensor/conv.h"
 
 #include <cblas.h>
 #include <omp.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "tensor/kernels.h"
 
@@ -144,11 +153,180 @@ void col2im(const T* col, const Geom& g, T* dx) {
       }
 }
 
-// Threads to spread N images over (see the top of the file).
-int image_threads(int64_t N) {
+// Below this many flops (~40 us) a convolution runs on one thread: waking the
+// pool would cost more than it saves.
+constexpr double kParallelFlops = 4e6;
+bool small_work(const Geom& g) { return 2.0 * g.N * g.O * g.K() * g.P() < kParallelFlops; }
+
+// Threads to spread the N images over (see the top of the file): 1 for small
+// work, or when there are fewer images than threads (BLAS threads then).
+int image_threads(const Geom& g) {
   const int nt = omp_get_max_threads();
-  return N >= nt ? nt : 1;
+  return g.N >= nt && !small_work(g) ? nt : 1;
 }
+
+// ---- the fast float32 path: indirect convolution (AVX-512) ----
+// im2col writes K*P numbers per image only for GEMM to read them back (and
+// BLAS then copies them again into its packed panels). The indirect
+// convolution algorithm (Dukhan, "The Indirect Convolution Algorithm", 2019)
+// skips the copy: the GEMM kernel reads each "col" entry straight from the
+// zero-padded image, since
+//   col[(c,a,b), (i,j)] = xpad[c, i*sh + a*dh, j*sw + b*dw] = xpad_flat[koff[k] + poff[p]]
+// with koff[k] = (c*Hp + a*dh)*Wp + b*dw and poff[p] = i*sh*Wp + j*sw.
+// The register tile holds MR output pixels x 16*NV output channels; each
+// step broadcasts one input value per pixel and multiplies it into a row of
+// the channel-major weight matrix. Channels are padded to a multiple of 16
+// (one AVX-512 register), so the path is used only when that wastes little.
+#if defined(__AVX512F__)
+#define LATENT_CONV_DIRECT 1
+
+constexpr int kTileRows = 6, kTileVecs = 4;  // 24 accumulators of the 32 zmm registers
+
+int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
+bool lanes_ok(int64_t n) { return round16(n) * 4 <= n * 5; }  // padding wastes <= 25%
+
+// c[r][:] (+)= Σ_t a[r][off[t]] * b[t][:]  for r < MR, 16*NV columns.
+template <int MR, int NV>
+void tile(const float* const* a_rows, const int64_t* off, int64_t T, const float* b, int64_t ldb,
+          float* c, int64_t ldc, bool accumulate) {
+  const float* a[MR];
+  __m512 acc[MR][NV];
+  for (int r = 0; r < MR; ++r) {
+    a[r] = a_rows[r];
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = accumulate ? _mm512_loadu_ps(c + r * ldc + 16 * v) : _mm512_setzero_ps();
+  }
+  for (int64_t t = 0; t < T; ++t) {
+    const int64_t o = off[t];
+    __m512 bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + t * ldb + 16 * v);
+    for (int r = 0; r < MR; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r][o]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+}
+
+using TileFn = void (*)(const float* const*, const int64_t*, int64_t, const float*, int64_t, float*,
+                        int64_t, bool);
+template <int MR>
+TileFn tile_nv(int nv) {
+  return nv == 1 ? tile<MR, 1> : nv == 2 ? tile<MR, 2> : nv == 3 ? tile<MR, 3> : tile<MR, 4>;
+}
+TileFn pick_tile(int mr, int nv) {
+  switch (mr) {
+    case 1: return tile_nv<1>(nv);
+    case 2: return tile_nv<2>(nv);
+    case 3: return tile_nv<3>(nv);
+    case 4: return tile_nv<4>(nv);
+    case 5: return tile_nv<5>(nv);
+    default: return tile_nv<6>(nv);
+  }
+}
+
+// C [rows, 16*vecs] (+)= A B, tile by tile; row r of A is read at a_rows[r] + off[t].
+void tiled_product(const float* const* a_rows, int64_t rows, const int64_t* off, int64_t T,
+                   const float* b, int64_t ldb, int64_t vecs, float* c, int64_t ldc, bool accumulate) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kTileRows) {
+    const int mr = (int)std::min<int64_t>(kTileRows, rows - r0);
+    for (int64_t v0 = 0; v0 < vecs; v0 += kTileVecs) {
+      const int nv = (int)std::min<int64_t>(kTileVecs, vecs - v0);
+      pick_tile(mr, nv)(a_rows + r0, off, T, b + 16 * v0, ldb, c + r0 * ldc + 16 * v0, ldc, accumulate);
+    }
+  }
+}
+
+// The tables koff (per kernel tap) and poff (per output pixel) described above.
+struct Indirection {
+  int64_t Hp, Wp;
+  std::vector<int64_t> koff, poff;
+  explicit Indirection(const Geom& g) : Hp(g.H + 2 * g.p.pad_h), Wp(g.W + 2 * g.p.pad_w) {
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t a = 0; a < g.kh; ++a)
+        for (int64_t b = 0; b < g.kw; ++b) koff.push_back((c * Hp + a * g.p.dil_h) * Wp + b * g.p.dil_w);
+    for (int64_t i = 0; i < g.Ho; ++i)
+      for (int64_t j = 0; j < g.Wo; ++j) poff.push_back(i * g.p.stride_h * Wp + j * g.p.stride_w);
+  }
+  int64_t padded_size(const Geom& g) const { return g.C * Hp * Wp; }
+  // Copy one image (any strides) into the interior of xpad, whose border is
+  // zeroed once by the caller and never written.
+  void pad(const float* x, const int64_t* st, const Geom& g, float* xpad) const {
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t h = 0; h < g.H; ++h) {
+        const float* src = x + c * st[1] + h * st[2];
+        float* dst = xpad + (c * Hp + h + g.p.pad_h) * Wp + g.p.pad_w;
+        for (int64_t w = 0; w < g.W; ++w) dst[w] = src[w * st[3]];
+      }
+  }
+};
+
+// y [N,O,Ho,Wo] = conv2d(x, w) with wt = wᵀ packed as [K, Op] (zero columns past O).
+void direct_forward(const float* x, const int64_t* xst, const Geom& g, const float* wt, int64_t Op,
+                    float* y, int nt) {
+  const Indirection ind(g);
+  const int64_t P = g.P(), xn = ind.padded_size(g);
+  std::vector<float> buf(nt * (xn + P * Op));
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    float* xpad = buf.data() + omp_get_thread_num() * (xn + P * Op);
+    float* yt = xpad + xn;  // yᵀ for one image: [P, Op]
+    std::fill(xpad, xpad + xn, 0.0f);
+    std::vector<const float*> rows(P);
+    for (int64_t p = 0; p < P; ++p) rows[p] = xpad + ind.poff[p];
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < g.N; ++n) {
+      ind.pad(x + n * xst[0], xst, g, xpad);
+      tiled_product(rows.data(), P, ind.koff.data(), g.K(), wt, Op, Op / 16, yt, Op, false);
+      float* yn = y + n * g.O * P;
+      for (int64_t o = 0; o < g.O; ++o)
+        for (int64_t p = 0; p < P; ++p) yn[o * P + p] = yt[p * Op + o];
+    }
+  }
+}
+
+// dw [O,K] = Σ_n g_n col_nᵀ, computed as dwᵀ [K, Op] += Σ_p col_n[:, p] g_nᵀ[p, :]
+// (per-thread partial sums, added at the end).
+void direct_weight_grad(const float* x, const int64_t* xst, const float* gp, const Geom& g, float* dw,
+                        int nt) {
+  const Indirection ind(g);
+  const int64_t P = g.P(), K = g.K(), Op = round16(g.O), xn = ind.padded_size(g);
+  const int64_t per_thread = xn + P * Op + K * Op;
+  std::vector<float> buf(nt * per_thread, 0.0f);  // zero borders, padding columns and partials
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    float* xpad = buf.data() + omp_get_thread_num() * per_thread;
+    float* gt = xpad + xn;  // g_nᵀ: [P, Op]
+    float* part = gt + P * Op;
+    std::vector<const float*> rows(K);
+    for (int64_t k = 0; k < K; ++k) rows[k] = xpad + ind.koff[k];
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < g.N; ++n) {
+      ind.pad(x + n * xst[0], xst, g, xpad);
+      const float* gn = gp + n * g.O * P;
+      for (int64_t o = 0; o < g.O; ++o)
+        for (int64_t p = 0; p < P; ++p) gt[p * Op + o] = gn[o * P + p];
+      tiled_product(rows.data(), K, ind.poff.data(), P, gt, Op, Op / 16, part, Op, true);
+    }
+#pragma omp for schedule(static)
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t k = 0; k < K; ++k) {
+        float s = 0;
+        for (int t = 0; t < nt; ++t) s += buf[t * per_thread + xn + P * Op + k * Op + o];
+        dw[o * K + k] = s;
+      }
+  }
+}
+
+// The fast path needs float32 and channel counts that fill the 16-wide
+// registers. It threads over images only, so a big convolution of fewer
+// images than threads goes to multi-threaded BLAS instead.
+bool use_direct(const Geom& g, DType d, int64_t vector_channels) {
+  return d == DType::f32 && lanes_ok(vector_channels) && (image_threads(g) > 1 || small_work(g) ||
+                                                           omp_get_max_threads() == 1);
+}
+#endif  // __AVX512F__
 
 }  // namespace
 
@@ -165,8 +343,19 @@ Tensor conv2d(const Tensor& x, const Tensor& w0, const Conv2dParams& p) {
   const Tensor w = w0.contiguous();
   Tensor y({g.N, g.O, g.Ho, g.Wo}, x.dtype());
   if (y.numel() == 0) return y;
+  const int nt = image_threads(g);
+#ifdef LATENT_CONV_DIRECT
+  if (use_direct(g, x.dtype(), g.O)) {  // wt = wᵀ [K, Op]
+    const int64_t K = g.K(), Op = round16(g.O);
+    std::vector<float> wt(K * Op, 0.0f);
+    const float* wp = w.data<float>();
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t k = 0; k < K; ++k) wt[k * Op + o] = wp[o * K + k];
+    direct_forward(x.data<float>(), x.strides().data(), g, wt.data(), Op, y.data<float>(), nt);
+    return y;
+  }
+#endif
   const bool direct = g.pointwise() && x.is_contiguous();  // col_n is x_n itself
-  const int nt = image_threads(g.N);
   const int64_t K = g.K(), P = g.P();
   detail::dispatch_float(x.dtype(), op, [&](auto z_) { using T = decltype(z_);
     Tensor cols({direct ? 0 : nt * K * P}, x.dtype());
@@ -195,8 +384,27 @@ Tensor input_grad(const std::string& op, const Tensor& g0, const Tensor& w0, con
   Tensor dx({geo.N, geo.C, geo.H, geo.W}, g.dtype());
   if (dx.numel() == 0) return dx;
   if (geo.O == 0) { dx.fill_(0); return dx; }
+  const int nt = image_threads(geo);
+#ifdef LATENT_CONV_DIRECT
+  // At stride 1, dx is itself a convolution: of g, padded by d(k-1) - p, with
+  // the kernel flipped and its channel axes swapped:
+  //   dx[c, ih, iw] = Σ_{o,a,b} w[o, c, kh-1-a, kw-1-b] g[o, ih - p' + a d, iw - p' + b d].
+  const auto& p = geo.p;
+  const int64_t pad_h = p.dil_h * (geo.kh - 1) - p.pad_h, pad_w = p.dil_w * (geo.kw - 1) - p.pad_w;
+  const Geom flipped{geo.N, geo.O, geo.Ho, geo.Wo, geo.C, geo.kh, geo.kw, geo.H, geo.W,
+                     Conv2dParams(1, 1, pad_h, pad_w, p.dil_h, p.dil_w)};
+  if (p.stride_h == 1 && p.stride_w == 1 && pad_h >= 0 && pad_w >= 0 && use_direct(flipped, g.dtype(), geo.C)) {
+    const int64_t K = flipped.K(), Cp = round16(geo.C), kk = geo.kh * geo.kw;
+    std::vector<float> wt(K * Cp, 0.0f);  // wt[(o,a,b), c] = w[o, c, kh-1-a, kw-1-b]
+    const float* wp = w.data<float>();
+    for (int64_t o = 0; o < geo.O; ++o)
+      for (int64_t c = 0; c < geo.C; ++c)
+        for (int64_t t = 0; t < kk; ++t) wt[(o * kk + t) * Cp + c] = wp[(o * geo.C + c) * kk + kk - 1 - t];
+    direct_forward(g.data<float>(), g.strides().data(), flipped, wt.data(), Cp, dx.data<float>(), nt);
+    return dx;
+  }
+#endif
   const bool direct = geo.pointwise();  // dcol_n is dx_n itself
-  const int nt = image_threads(geo.N);
   const int64_t K = geo.K(), P = geo.P(), image = geo.C * geo.H * geo.W;
   detail::dispatch_float(g.dtype(), op, [&](auto z_) { using T = decltype(z_);
     Tensor cols({direct ? 0 : nt * K * P}, g.dtype());
@@ -245,8 +453,14 @@ Tensor conv2d_weight_grad(const Tensor& x, const Tensor& g0, const Shape& weight
   Tensor dw(weight_shape, x.dtype());
   const int64_t K = geo.K(), P = geo.P(), OK = geo.O * K;
   if (geo.N == 0 || OK == 0) { dw.fill_(0); return dw; }
+  const int nt = image_threads(geo);
+#ifdef LATENT_CONV_DIRECT
+  if (use_direct(geo, x.dtype(), geo.O)) {
+    direct_weight_grad(x.data<float>(), x.strides().data(), g.data<float>(), geo, dw.data<float>(), nt);
+    return dw;
+  }
+#endif
   const bool direct = geo.pointwise() && x.is_contiguous();
-  const int nt = image_threads(geo.N);
   detail::dispatch_float(x.dtype(), op, [&](auto z_) { using T = decltype(z_);
     // Each thread sums its images' contributions into its own partial dW
     // (thread 0 straight into dw); the partials are added at the end.

@@ -18,12 +18,20 @@ struct SumOp {
   template <class T> static T init() { return 0; }
   template <class T> static T combine(T a, T b) { return a + b; }
 };
+// Max and min start from -inf / +inf (so a row of -inf has max -inf, not
+// `lowest`); int64 has no infinity and starts from its extremes.
 struct MaxOp {
-  template <class T> static T init() { return std::numeric_limits<T>::lowest(); }
+  template <class T> static T init() {
+    if constexpr (std::numeric_limits<T>::has_infinity) return -std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::lowest();
+  }
   template <class T> static T combine(T a, T b) { return (a > b || b != b) ? a : b; }
 };
 struct MinOp {
-  template <class T> static T init() { return std::numeric_limits<T>::max(); }
+  template <class T> static T init() {
+    if constexpr (std::numeric_limits<T>::has_infinity) return std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::max();
+  }
   template <class T> static T combine(T a, T b) { return (a < b || b != b) ? a : b; }
 };
 
@@ -31,17 +39,32 @@ struct MinOp {
 template <class T> struct Acc { using type = T; };
 template <> struct Acc<float> { using type = double; };
 
+// One contiguous run. Sums widen float to double (one SIMD accumulator is
+// enough: the float->double conversion, not the add, bounds its speed). Max
+// and min keep kLanes independent partial results in T (widening changes
+// nothing for them) and combine them at the end: written as one running
+// value, their compare-and-select loop does not vectorise at all.
 template <class Op, class T>
 typename Acc<T>::type reduce_run(const T* p, int64_t n) {
   using A = typename Acc<T>::type;
-  A acc = Op::template init<A>();
   if constexpr (std::is_same_v<Op, SumOp>) {
+    A acc = 0;
 #pragma omp simd reduction(+ : acc)
     for (int64_t i = 0; i < n; ++i) acc += (A)p[i];
+    return acc;
   } else {
-    for (int64_t i = 0; i < n; ++i) acc = Op::combine(acc, (A)p[i]);
+    constexpr int64_t kLanes = 64 / sizeof(T) * 2;  // two SIMD registers
+    T lane[kLanes];
+    for (auto& l : lane) l = Op::template init<T>();
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+#pragma omp simd
+      for (int64_t l = 0; l < kLanes; ++l) lane[l] = Op::combine(lane[l], p[i + l]);
+    T acc = Op::template init<T>();
+    for (; i < n; ++i) acc = Op::combine(acc, p[i]);
+    for (auto l : lane) acc = Op::combine(acc, l);
+    return (A)acc;
   }
-  return acc;
 }
 
 struct Plan {

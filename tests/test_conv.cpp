@@ -83,66 +83,95 @@ TEST_CASE("conv2d: small cases worked by hand") {
                {10, 24, 51, 90});
 }
 
+namespace {
+// conv2d, conv2d_input_grad and conv2d_weight_grad of x, w (any views) in
+// dtype d against the reference, with a random g.
+void check_against_reference(const Tensor& x, const Tensor& w, const Conv2dParams& p, DType d, uint64_t seed) {
+  CAPTURE(shape_str(x.shape()));
+  CAPTURE(shape_str(w.shape()));
+  CAPTURE(dtype_name(d));
+  Tensor xd = x.dtype() == d ? x : x.to(d), wd = w.dtype() == d ? w : w.to(d);
+  Tensor y = conv2d(xd, wd, p);
+  CHECK(conv2d_output_shape(x.shape(), w.shape(), p) == y.shape());
+  Tensor g = rand64(y.shape(), seed).to(d);
+  Reference r = reference_conv(xd, wd, g, p);
+  const double tol = d == DType::f32 ? 1e-4 : 1e-12;
+  check_close(y.to(DType::f64), r.y, tol, tol);
+  check_close(conv2d_input_grad(g, wd, x.shape(), p).to(DType::f64), r.dx, tol, tol);
+  check_close(conv2d_weight_grad(xd, g, w.shape(), p).to(DType::f64), r.dw, tol, tol);
+}
+}  // namespace
+
 TEST_CASE("conv2d and both gradients match the direct-loop reference") {
   struct Case { Shape x, w; Conv2dParams p; };
   const std::vector<Case> cases = {
+      // Few channels: im2col + BLAS.
       {{2, 3, 7, 8}, {4, 3, 3, 3}, Conv2dParams(1, 1)},
       {{2, 3, 7, 8}, {4, 3, 3, 3}, Conv2dParams(2, 0)},
       {{2, 3, 7, 8}, {4, 3, 2, 3}, Conv2dParams(2, 1, 1, 2)},        // non-square kernel, stride 2x1
       {{3, 2, 9, 6}, {5, 2, 3, 1}, Conv2dParams(1, 3, 2, 0, 2, 1)},  // dilation 2x1
       {{2, 3, 8, 8}, {2, 3, 3, 3}, Conv2dParams(3, 2, 2, 1, 1, 3)},  // dilation 1x3, stride 3x2
-      {{2, 4, 5, 6}, {3, 4, 1, 1}, Conv2dParams()},                  // 1x1: the direct (no im2col) path
+      {{2, 4, 5, 6}, {3, 4, 1, 1}, Conv2dParams()},                  // 1x1: x is the column matrix
       {{2, 4, 5, 6}, {3, 4, 1, 1}, Conv2dParams(2, 1)},              // 1x1 strided and padded
       {{1, 2, 6, 5}, {3, 2, 5, 5}, Conv2dParams(1, 2)},              // one image: BLAS-threaded path
       {{4, 1, 3, 3}, {2, 1, 3, 3}, Conv2dParams(1, 0)},              // kernel = whole image
+      // Channel counts that fill 16-wide registers: the float32 direct path
+      // (when built with AVX-512), including the flipped-kernel input grad.
+      {{2, 16, 6, 5}, {16, 16, 3, 3}, Conv2dParams(1, 1)},
+      {{3, 17, 7, 6}, {48, 17, 3, 2}, Conv2dParams(2, 1, 1, 0, 1, 2)},  // 3 registers; stride 2
+      {{2, 32, 5, 5}, {80, 32, 1, 1}, Conv2dParams()},                  // 4 + 1 registers
+      {{2, 64, 6, 6}, {64, 64, 3, 3}, Conv2dParams(1, 2, 2)},           // dilation 2
+      {{2, 16, 5, 7}, {16, 16, 2, 3}, Conv2dParams(1, 1, 0, 2, 1, 2)},  // uneven padding/dilation
+      {{2, 16, 4, 4}, {16, 16, 1, 1}, Conv2dParams(1, 1)},              // padding > kernel span
+      {{3, 16, 5, 5}, {20, 16, 3, 3}, Conv2dParams(1, 1)},              // 20 channels: BLAS again
   };
   uint64_t seed = 1;
-  for (const auto& c : cases) {
+  for (const auto& c : cases)
     for (DType d : {DType::f32, DType::f64}) {
-      CAPTURE(shape_str(c.x));
-      CAPTURE(shape_str(c.w));
-      CAPTURE(dtype_name(d));
-      Tensor x = rand64(c.x, seed++).to(d), w = rand64(c.w, seed++).to(d);
-      Tensor y = conv2d(x, w, c.p);
-      Tensor g = rand64(y.shape(), seed++).to(d);
-      Reference r = reference_conv(x, w, g, c.p);
-      const double tol = d == DType::f32 ? 1e-4 : 1e-12;
-      check_close(y.to(DType::f64), r.y, tol, tol);
-      check_close(conv2d_input_grad(g, w, x.shape(), c.p).to(DType::f64), r.dx, tol, tol);
-      check_close(conv2d_weight_grad(x, g, w.shape(), c.p).to(DType::f64), r.dw, tol, tol);
-      CHECK(conv2d_output_shape(x.shape(), w.shape(), c.p) == y.shape());
+      check_against_reference(rand64(c.x, seed), rand64(c.w, seed + 1), c.p, d, seed + 2);
+      seed += 3;
     }
-  }
 }
 
 TEST_CASE("conv2d reads strided views and gives the same for any thread count") {
-  // x: the transpose of a [2,3,8,7] tensor (non-contiguous), and every other
-  // column of a wider one; w and g transposed views too.
-  Tensor x_t = rand64({2, 3, 8, 7}, 11).transpose(2, 3);
-  Tensor x_s = rand64({2, 3, 7, 16}, 12).slice(3, 0, 16, 2);
-  Tensor w = rand64({3, 4, 3, 3}, 13).transpose(0, 1);  // [4,3,3,3]
-  const Conv2dParams p(2, 1);
-  for (const Tensor& x : {x_t, x_s}) {
-    REQUIRE_FALSE(x.is_contiguous());
-    Tensor g = rand64({2, 4, 4, 4}, 14).transpose(2, 3);
-    Reference r = reference_conv(x, w, g, p);
-    check_close(conv2d(x, w, p), r.y, 1e-12, 1e-12);
-    check_close(conv2d_input_grad(g, w, x.shape(), p), r.dx, 1e-12, 1e-12);
-    check_close(conv2d_weight_grad(x, g, w.shape(), p), r.dw, 1e-12, 1e-12);
+  // x: the transpose of a [2,C,8,7] tensor (non-contiguous), and every other
+  // column of a wider one; w transposed too; both dtypes and both paths.
+  for (int64_t C : {3, 16}) {
+    Tensor x_t = rand64({2, C, 8, 7}, 11).transpose(2, 3);
+    Tensor x_s = rand64({2, C, 7, 16}, 12).slice(3, 0, 16, 2);
+    Tensor w = rand64({C, 16, 3, 3}, 13).transpose(0, 1);  // [16,C,3,3]
+    for (const Tensor& x : {x_t, x_s}) {
+      REQUIRE_FALSE(x.is_contiguous());
+      for (DType d : {DType::f32, DType::f64}) {
+        check_against_reference(x, w, Conv2dParams(2, 1), d, 14);
+        check_against_reference(x, w, Conv2dParams(1, 1), d, 15);
+      }
+    }
+    // 1x1 with a strided input cannot use x as the column matrix directly.
+    check_against_reference(x_t, rand64({16, C, 1, 1}, 16), {}, DType::f64, 17);
   }
-  // 1x1 with a strided input cannot use x as the column matrix directly.
-  Tensor w1 = rand64({4, 3, 1, 1}, 15);
-  check_close(conv2d(x_t, w1), reference_conv(x_t, w1, Tensor(), {}).y, 1e-12, 1e-12);
+  // A strided grad.
+  Tensor x = rand64({2, 3, 6, 6}, 18), w = rand64({4, 3, 3, 3}, 19), g = rand64({2, 4, 6, 6}, 20).transpose(2, 3);
+  check_close(conv2d_input_grad(g, w, x.shape(), Conv2dParams(1, 1)),
+              reference_conv(x, w, g, Conv2dParams(1, 1)).dx, 1e-12, 1e-12);
 
+  // 1 thread, 2 threads (one image per thread: enough work to go parallel),
+  // and fewer images than threads (BLAS threads instead).
   ThreadGuard guard;
-  Tensor x = rand64({5, 3, 6, 6}, 16), wx = rand64({4, 3, 3, 3}, 17), g = rand64({5, 4, 6, 6}, 18);
-  std::vector<Tensor> results[2];
-  for (int t : {1, 2}) {
-    set_num_threads(t);
-    results[t - 1] = {conv2d(x, wx, Conv2dParams(1, 1)), conv2d_input_grad(g, wx, x.shape(), Conv2dParams(1, 1)),
-                      conv2d_weight_grad(x, g, wx.shape(), Conv2dParams(1, 1))};
-  }
-  for (int k = 0; k < 3; ++k) check_close(results[0][k], results[1][k], 1e-12, 1e-12);
+  for (auto [N, C, H] : {std::tuple<int64_t, int64_t, int64_t>{4, 16, 16}, {1, 32, 20}})
+    for (DType d : {DType::f32, DType::f64}) {
+      Tensor xs = rand64({N, C, H, H}, 21).to(d), ws = rand64({C, C, 3, 3}, 22).to(d);
+      Tensor gs = rand64({N, C, H, H}, 23).to(d);
+      std::vector<Tensor> results[2];
+      for (int t : {1, 2}) {
+        set_num_threads(t);
+        const Conv2dParams p(1, 1);
+        results[t - 1] = {conv2d(xs, ws, p), conv2d_input_grad(gs, ws, xs.shape(), p),
+                          conv2d_weight_grad(xs, gs, ws.shape(), p)};
+      }
+      const double tol = d == DType::f32 ? 1e-4 : 1e-12;  // sums may run in another order
+      for (int k = 0; k < 3; ++k) check_close(results[0][k], results[1][k], tol, tol);
+    }
 }
 
 TEST_CASE("adjoint identities: <conv2d(x,w), g> = <x, input_grad(g,w)> = <w, weight_grad(x,g)>") {

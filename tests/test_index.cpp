@@ -16,6 +16,16 @@ Tensor idx(const std::vector<int64_t>& v, const Shape& s) { return from_vector_i
 Tensor f64(const std::vector<double>& v, const Shape& s) { return from_vector(v, s, DType::f64); }
 }  // namespace
 
+// GCC 12.2 with -mavx512f (LATENT_NATIVE on an AVX-512 machine) miscompiles
+// braced lists of a repeated value followed by zeros: {4,4,4,0} arrives as
+// {4,4,4,4}. Many literals below have that form; if this case fails, the
+// others fail for the same reason (build with -fno-tree-slp-vectorize).
+TEST_CASE("toolchain: braced int64 lists arrive intact") {
+  // (Compared with sums, not with another literal that may be miscompiled alike.)
+  CHECK_MESSAGE(sum(idx({1, 1, 0, 0}, {4})).item() == 2, "{1,1,0,0} became {1,1,1,1}: see above");
+  CHECK_MESSAGE(sum(idx({4, 4, 4, 0}, {4})).item() == 12, "{4,4,4,0} became {4,4,4,4}: see above");
+}
+
 TEST_CASE("gather: forward") {
   // torch.gather docs: t = [[1,2],[3,4]], index [[0,0],[1,0]] along 1 -> [[1,1],[4,3]].
   Tensor t = from_vector({1, 2, 3, 4}, {2, 2});
@@ -48,7 +58,7 @@ TEST_CASE("scatter_add: forward") {
   Tensor a = f64({1, 1, 1, 1}, {2, 2});
   Tensor s = f64({10, 20, 30, 40, 50, 60}, {2, 3});
   Tensor out = scatter_add(a, 1, idx({1, 1, 0, 1}, {2, 2}), s);
-  check_values(out, {1, 31, 51, 41});  // row 0: 1, 1+10+20; row 1: 1+40, 1+50
+  check_values(out, {1, 31, 41, 51});  // row 0: 1, 1+10+20; row 1: 1+40, 1+50
   check_values(a, {1, 1, 1, 1});
   // scatter_add is the adjoint of gather: <gather(x, i), y> = <x, scatter_add(0, i, y)>.
   Tensor x = rand64({4, 5}, 2), y = rand64({4, 3}, 3);
@@ -77,6 +87,13 @@ TEST_CASE("index_select and index_add: forward") {
   Tensor i = randint(0, 4, {5});
   CHECK(sum(index_select(x, 1, i) * y).item() ==
         doctest::Approx(sum(x * index_add(zeros_like(x), 1, i, y)).item()).epsilon(1e-12));
+  // Large enough for the threaded loops (outer 40 x K 500 x inner 3 elements).
+  Tensor bx = rand64({40, 300, 3}, 6), by = rand64({40, 500, 3}, 7);
+  Tensor bi = randint(0, 300, {500});
+  CHECK(sum(index_select(bx, 1, bi) * by).item() ==
+        doctest::Approx(sum(bx * index_add(zeros_like(bx), 1, bi, by)).item()).epsilon(1e-10));
+  Tensor sel = index_select(bx, 1, bi);
+  CHECK(sel.at({39, 499, 2}) == bx.at({39, (int64_t)bi.at({499}), 2}));
 }
 
 TEST_CASE("one_hot") {

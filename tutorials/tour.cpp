@@ -1,77 +1,61 @@
-// latent tour — for now, the core at work: a tiny network trained with the
-// autodiff engine alone (no nn/ layers yet), printing its loss as it falls.
+// latent tour — runs every chapter's tutorial (quick setting by default) and
+// prints each chapter's figures next to the anchor they should reproduce.
 //
-// Data: two interleaved spirals in 2-D (a classic that a linear model cannot
-// separate). Model: 2 -> 32 -> 32 -> 1 with tanh, trained on the logistic
-// loss by full-batch gradient descent with momentum.
-#include <cmath>
+//   latent_tour                 all chapters, quick setting, no pauses when piped
+//   latent_tour 01 --full       one chapter, full setting
+//   latent_tour --pause         stop between steps (default when on a terminal: no)
+//   latent_tour --list          the chapters
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <set>
 
-#include "autodiff/ops.h"
-#include "tensor/random.h"
+#include "tensor/tensor.h"
+#include "tutorials/runner.h"
 
-using namespace latent;
+using namespace latent::tutorial;
 
-// n points per class on two spirals, with a little noise.
-static void make_spirals(int64_t n, Generator& g, Tensor& x, Tensor& y) {
-  x = Tensor({2 * n, 2}, DType::f32);
-  y = Tensor({2 * n, 1}, DType::f32);
-  for (int64_t c = 0; c < 2; ++c)
-    for (int64_t i = 0; i < n; ++i) {
-      double t = 0.25 + 2.75 * M_PI * (double)i / (double)n, r = t / (3 * M_PI);
-      double sgn = c ? -1 : 1;
-      int64_t k = c * n + i;
-      x.set({k, 0}, sgn * r * std::cos(t) + 0.02 * g.next_normal());
-      x.set({k, 1}, sgn * r * std::sin(t) + 0.02 * g.next_normal());
-      y.set({k, 0}, (double)c);
+int main(int argc, char** argv) {
+  Options opt;
+  std::set<std::string> only;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--full") opt.quick = false;
+    else if (a == "--quick") opt.quick = true;
+    else if (a == "--pause") opt.pause = isatty(0) && isatty(1);
+    else if (a == "--no-pause") opt.pause = false;
+    else if (a == "--seed" && i + 1 < argc) opt.seed = std::stoull(argv[++i]);
+    else if (a == "--runs" && i + 1 < argc) opt.runs_dir = argv[++i];
+    else if (a == "--list") {
+      for (auto& c : chapters()) std::printf("%s  %s\n", c.id.c_str(), c.title.c_str());
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      std::printf("usage: latent_tour [chapter ...] [--full] [--pause] [--seed N] [--runs DIR] [--list]\n");
+      return 0;
+    } else {
+      only.insert(a.size() == 1 ? "0" + a : a);
     }
-}
-
-// Binary cross-entropy from logits z: mean(softplus(z) - y z), stable for any z.
-static Var bce_with_logits(const Var& z, const Var& y) { return mean(softplus(z) - y * z); }
-
-int main() {
-  std::printf("latent tour — chapter 00: the autodiff core trains a tiny network\n");
-  Generator g(0);
-  Tensor xt, yt;
-  make_spirals(200, g, xt, yt);
-  Var x(xt), y(yt);
-
-  // Parameters: W ~ N(0, 1/fan_in) keeps tanh units out of saturation at the start.
-  auto param = [&](Shape s, double std) { return Var(normal(s, 0, std, DType::f32, &g), true); };
-  std::vector<Var> params = {param({32, 2}, 1.0), param({32}, 0.0), param({32, 32}, 1 / std::sqrt(32.0)),
-                             param({32}, 0.0), param({1, 32}, 1 / std::sqrt(32.0)), param({1}, 0.0)};
-  std::vector<Tensor> velocity;
-  for (auto& p : params) velocity.push_back(zeros_like(p.data()));
-
-  auto forward = [&](const Var& in) {
-    Var h1 = tanh(linear(in, params[0], params[1]));
-    Var h2 = tanh(linear(h1, params[2], params[3]));
-    return linear(h2, params[4], params[5]);
-  };
-  const double lr = 0.5, momentum = 0.9;
-  double first = 0, last = 0;
-  for (int step = 0; step <= 1500; ++step) {
-    Var loss = bce_with_logits(forward(x), y);
-    for (auto& p : params) p.zero_grad();
-    loss.backward();
-    {
-      NoGradGuard ng;  // the update itself is not part of any graph
-      for (size_t i = 0; i < params.size(); ++i) {
-        // v <- momentum v - lr g;  p <- p + v
-        Tensor& v = velocity[i];
-        v = mul(v, momentum);
-        add_(v, params[i].grad().data(), -lr);
-        Tensor w = params[i].data();
-        add_(w, v);
-      }
-    }
-    if (step == 0) first = loss.item();
-    last = loss.item();
-    if (step % 250 == 0) std::printf("  step %4d   loss %.4f\n", step, loss.item());
   }
-  Tensor pred = gt(forward(x).data(), zeros({}));
-  double acc = mean(eq(pred, yt)).item();
-  std::printf("loss %.4f -> %.4f, training accuracy %.1f %%\n", first, last, 100 * acc);
-  return last < first ? 0 : 1;
+  std::vector<std::pair<std::string, Figure>> table;
+  auto t0 = std::chrono::steady_clock::now();
+  for (auto& c : chapters()) {
+    if (!only.empty() && !only.count(c.id)) continue;
+    Tutorial T(c.id, c.title, opt);
+    try {
+      c.run(T);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "chapter %s failed: %s\n", c.id.c_str(), e.what());
+      return 1;
+    }
+    for (auto& f : T.figures()) table.push_back({c.id, f});
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("\n==== latent tour: %s setting, %.0f s ====\n", opt.quick ? "quick" : "full", secs);
+  std::printf("%-3s %-42s %12s  %-26s %s\n", "ch", "figure", "ours", "anchor", "setting");
+  for (auto& [ch, f] : table)
+    std::printf("%-3s %-42s %10.4g %-2s %-26s %s\n", ch.c_str(), f.name.c_str(), f.value, f.unit.c_str(),
+                f.anchor.c_str(), f.setting.c_str());
+  return 0;
 }

@@ -1,0 +1,17 @@
+// The chapter list: the tour runs them in this order.
+#include "tutorials/runner.h"
+
+namespace latent::tutorial {
+
+void run_chapter00(Tutorial& T);
+void run_chapter01(Tutorial& T);
+
+const std::vector<Chapter>& chapters() {
+  static const std::vector<Chapter> list = {
+      {"00", "tensors and autodiff", run_chapter00},
+      {"01", "supervised warm-up on MNIST", run_chapter01},
+  };
+  return list;
+}
+
+}  // namespace latent::tutorial
