@@ -114,7 +114,10 @@ Var stack(const std::vector<Var>& xs, int64_t axis) {
 
 std::vector<Var> split(const Var& a, const std::vector<int64_t>& sizes, int64_t axis) {
   int64_t ax = normalize_axis("split", axis, a.dim()), total = 0;
-  for (auto s : sizes) total += s;
+  for (auto s : sizes) {
+    if (s < 0) fail("split", "negative size in " + shape_str(sizes));
+    total += s;
+  }
   if (total != a.shape()[ax])
     fail("split", "sizes " + shape_str(sizes) + " add up to " + std::to_string(total) + ", but axis " +
                       std::to_string(ax) + " of " + shape_str(a.shape()) + " has " +

@@ -6,9 +6,11 @@
 # followed by the goals of the issue, each marked met or MISSED.
 #
 # Usage: bench/run_core.sh [workload ...]    (matmul conv elementwise mlp; default all)
-# Env:   PYTHON (default /usr/bin/python3, which has torch), SKIP_BUILD=1.
+# Env:   PYTHON (default /usr/bin/python3, which has torch), SKIP_BUILD=1,
+#        RUNS=n (default 1): run each side n times, alternating, and report the
+#        median of the n runs' figures.
 # Timings on a shared machine are noisy: the load average is printed with the
-# results; rerun when it was high.
+# results, with a warning when the machine was busy; rerun then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -23,29 +25,34 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for w in "${WORKLOADS[@]}"; do
-  echo "== $w" >&2
-  build/release/bench/core_bench "$w" | tee -a "$out/latent.txt" >&2
-  "$PYTHON" bench/torch_core.py "$w" | tee -a "$out/peer.txt" >&2
+for ((run = 1; run <= ${RUNS:-1}; run++)); do
+  for w in "${WORKLOADS[@]}"; do
+    echo "== $w (run $run)" >&2
+    build/release/bench/core_bench "$w" | tee -a "$out/latent.txt" >&2
+    "$PYTHON" bench/torch_core.py "$w" | tee -a "$out/peer.txt" >&2
+  done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-"$PYTHON" - "$out/latent.txt" "$out/peer.txt" "$load_before" "$load_after" <<'EOF'
-import sys
+"$PYTHON" - "$out/latent.txt" "$out/peer.txt" "$load_before" "$load_after" "$(nproc)" <<'EOF'
+import statistics, sys
 
-def read(path):
+def read(path):  # (name, threads) -> (median over runs, unit), in first-seen order
     rows = {}
     for line in open(path):
         parts = line.split()
         if len(parts) != 4 or not parts[1].startswith('threads='):
             continue
         name, th, value, unit = parts
-        rows[(name, int(th[len('threads='):]))] = (float(value), unit)
-    return rows
+        rows.setdefault((name, int(th[len('threads='):])), ([], unit))[0].append(float(value))
+    return {k: (statistics.median(v), u) for k, (v, u) in rows.items()}
 
 lat, peer = read(sys.argv[1]), read(sys.argv[2])
 higher_better = {'GFLOP/s', 'GB/s'}
 print(f'\nmachine load average (1/5/15 min): before {sys.argv[3]}, after {sys.argv[4]}')
+if max(float(sys.argv[3].split()[0]), float(sys.argv[4].split()[0])) > int(sys.argv[5]) - 0.5:
+    print(f'WARNING: other processes were using the {sys.argv[5]} cores: the timings '
+          '(above all threads=2) are not reliable; rerun on a quiet machine')
 print('speed ratio = latent speed / PyTorch speed (> 1: latent faster); '
       '_vs_ rows are each side against its own baseline\n')
 hdr = f"{'workload':34} {'thr':>3} {'latent':>10} {'pytorch':>10}  {'unit':9} {'speed ratio':>11}"

@@ -50,14 +50,17 @@ std::string format_number(double v, double step) {
 
 Axis make_axis(double lo, double hi, bool log, int target) {
   Axis a{lo, hi, {}, {}};
-  if (log && hi - lo >= 1) {  // at least a decade: ticks at powers of ten
+  if (log && hi - lo >= 1) {  // at least a decade: ticks at powers of ten (and 2, 5 times them when few)
     int step = std::max(1, (int)std::ceil((hi - lo) / target));
-    for (double e = std::ceil(lo); e <= hi; e += step) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", std::pow(10.0, e));
-      a.ticks.push_back(e);
-      a.labels.push_back(buf);
-    }
+    for (double e = std::floor(lo); e <= hi; e += step)
+      for (double m : {1.0, 2.0, 5.0}) {
+        double t = e + std::log10(m);
+        if (t < lo || t > hi || (m > 1 && hi - lo >= 3)) continue;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", m * std::pow(10.0, e));
+        a.ticks.push_back(t);
+        a.labels.push_back(buf);
+      }
     return a;
   }
   double vlo = log ? std::pow(10.0, lo) : lo, vhi = log ? std::pow(10.0, hi) : hi;

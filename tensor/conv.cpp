@@ -79,12 +79,20 @@ Geom geometry(const std::string& op, const Shape& x, const Shape& w, const Conv2
   return g;
 }
 
+void check_float(const std::string& op, const Tensor& t, const char* name) {
+  if (!t.defined()) fail(op, std::string("undefined ") + name);
+  if (t.dtype() == DType::i64)
+    fail(op, std::string(name) + " " + shape_str(t.shape()) +
+                 " is int64; this op needs float32 or float64 (convert with .to(DType::f32))");
+}
+
 void check_pair(const std::string& op, const Tensor& a, const char* a_name, const Tensor& b,
                 const char* b_name) {
   if (!a.defined() || !b.defined()) fail(op, std::string("undefined ") + (a.defined() ? b_name : a_name));
   if (a.dtype() != b.dtype())
     fail(op, std::string(a_name) + " " + shape_str(a.shape()) + " is " + dtype_name(a.dtype()) + " but " +
                  b_name + " " + shape_str(b.shape()) + " is " + dtype_name(b.dtype()));
+  check_float(op, a, a_name);
 }
 
 template <class T>
@@ -588,7 +596,7 @@ Shape pool2d_output_shape(const Shape& input, Size2 kernel, Size2 stride, Size2 
 
 MaxPool2dResult max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
   const std::string op = "max_pool2d";
-  if (!x.defined()) fail(op, "undefined input");
+  check_float(op, x, "input");
   const PoolGeom g = pool_geometry(op, x.shape(), kernel, stride, padding);
   MaxPool2dResult r{Tensor({g.N, g.C, g.Ho, g.Wo}, x.dtype()), Tensor({g.N, g.C, g.Ho, g.Wo}, DType::i64)};
   detail::dispatch_float(x.dtype(), op, [&](auto z_) { using T = decltype(z_);
@@ -621,7 +629,7 @@ MaxPool2dResult max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 pa
 namespace {
 Tensor index_planes(const std::string& op, const Tensor& src0, const Tensor& indices0,
                     const Shape& input_shape, bool scatter) {
-  if (!src0.defined()) fail(op, "undefined input");
+  check_float(op, src0, scatter ? "grad" : "input");
   check_indices(op, indices0, scatter ? src0.shape() : indices0.shape(), input_shape);
   const Tensor src = src0.contiguous(), indices = indices0.contiguous();
   const int64_t HW = input_shape[2] * input_shape[3], HWo = indices.size(2) * indices.size(3);
@@ -647,8 +655,8 @@ Tensor index_planes(const std::string& op, const Tensor& src0, const Tensor& ind
       }
     });
   });
-  if (bad) fail(op, "an index in indices " + shape_str(indices.shape()) + " is outside the input plane " +
-                        shape_str(input_shape) + " (0 <= index < H*W)");
+  if (bad) fail(op, "indices " + shape_str(indices.shape()) + " hold a value outside [0, H*W) for input " +
+                        shape_str(input_shape));
   return out;
 }
 }  // namespace
@@ -658,13 +666,14 @@ Tensor max_pool2d_backward(const Tensor& g, const Tensor& indices, const Shape& 
 }
 
 Tensor max_pool2d_gather(const Tensor& x, const Tensor& indices) {
-  if (!x.defined() || x.dim() != 4) fail("max_pool2d_gather", "input must be 4-d [N,C,H,W]");
+  check_float("max_pool2d_gather", x, "input");
+  if (x.dim() != 4) fail("max_pool2d_gather", "input must be 4-d [N,C,H,W], got " + shape_str(x.shape()));
   return index_planes("max_pool2d_gather", x, indices, x.shape(), false);
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
   const std::string op = "avg_pool2d";
-  if (!x.defined()) fail(op, "undefined input");
+  check_float(op, x, "input");
   const PoolGeom g = pool_geometry(op, x.shape(), kernel, stride, padding);
   Tensor y({g.N, g.C, g.Ho, g.Wo}, x.dtype());
   detail::dispatch_float(x.dtype(), op, [&](auto z_) { using T = decltype(z_);
@@ -690,7 +699,7 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
 Tensor avg_pool2d_backward(const Tensor& g0, const Shape& input_shape, Size2 kernel, Size2 stride,
                            Size2 padding) {
   const std::string op = "avg_pool2d_backward";
-  if (!g0.defined()) fail(op, "undefined grad");
+  check_float(op, g0, "grad");
   const PoolGeom g = pool_geometry(op, input_shape, kernel, stride, padding);
   if (g0.shape() != Shape{g.N, g.C, g.Ho, g.Wo})
     fail(op, "grad " + shape_str(g0.shape()) + " does not match the avg_pool2d output " +
