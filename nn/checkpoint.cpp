@@ -257,7 +257,10 @@ std::map<std::string, double> load_checkpoint(const std::string& path, nn::Modul
     auto rest = [&](size_t n) { return key.substr(n); };
     if (key.rfind("model.", 0) == 0) model_state[rest(6)] = t;
     else if (key.rfind("optim.", 0) == 0) optim_state[rest(6)] = t;
-    else if (key.rfind("meta.", 0) == 0) meta[rest(5)] = t.item();
+    else if (key.rfind("meta.", 0) == 0) {
+      if (t.numel() != 1) bad("entry '" + key + "' should be a single number, it has shape " + shape_str(t.shape()));
+      meta[rest(5)] = t.item();
+    }
     else if (key == "rng.seed") seed = &t;
     else if (key == "rng.counter") counter = &t;
     else bad("unexpected entry '" + key + "' (checkpoint names start with model., optim., rng. or meta.)");
@@ -279,7 +282,7 @@ std::map<std::string, double> load_checkpoint(const std::string& path, nn::Modul
   if (opt) {
     try {
       opt->load_state_dict(optim_state);
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {  // (a malformed key can also raise std::invalid_argument)
       bad(std::string("the optimizer does not match: ") + e.what());
     }
   }

@@ -82,6 +82,7 @@ void save_checkpoint(const std::string& path, const nn::Module& model,
 // Restores the model (strictly: every parameter and buffer must be in the
 // file, with its shape, and nothing else), and the optimizer and generator
 // when given (the file must then hold their entries). Returns the "meta." values.
+// If the model does not match, it is left exactly as it was before the call.
 std::map<std::string, double> load_checkpoint(const std::string& path, nn::Module& model,
                                               nn::Optimizer* opt = nullptr,
                                               Generator* gen = nullptr);

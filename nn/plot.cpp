@@ -339,7 +339,8 @@ void write_png_plot(const std::string& path, const std::string& title, const std
 std::vector<std::string> plot_metrics_csv(const std::string& csv_path, const std::string& out_prefix) {
   std::ifstream in(csv_path);
   if (!in) fail("plot_metrics_csv", csv_path + ": cannot open");
-  auto split = [](const std::string& line) {
+  auto split = [](std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // a file saved on Windows
     std::vector<std::string> cells;
     std::stringstream ss(line);
     std::string cell;
@@ -354,7 +355,7 @@ std::vector<std::string> plot_metrics_csv(const std::string& csv_path, const std
   std::vector<Series> series(header.size() - 1);
   for (size_t j = 1; j < header.size(); ++j) series[j - 1].name = header[j];
   for (int lineno = 2; std::getline(in, line); ++lineno) {
-    if (line.empty()) continue;
+    if (line.empty() || line == "\r") continue;
     std::vector<std::string> cells = split(line);
     if (cells.size() != header.size())
       fail("plot_metrics_csv", csv_path + ": line " + std::to_string(lineno) + " has " + std::to_string(cells.size()) +

@@ -102,13 +102,17 @@ void ProgressBar::finish() {
 
 void check_finite(const Tensor& t, const std::string& what, int64_t step) {
   if (!t.defined() || t.dtype() == DType::i64) return;
-  Tensor c = t.to(DType::f64).contiguous();  // simple over fast: a copy per check
-  const double* p = c.data<double>();
+  const Tensor c = t.contiguous();  // no copy for parameters and gradients
   int64_t bad = 0, first = -1;
-  for (int64_t i = 0; i < c.numel(); ++i)
-    if (!std::isfinite(p[i]) && bad++ == 0) first = i;
+  double first_value = 0;
+  auto scan = [&](const auto* p) {
+    for (int64_t i = 0; i < c.numel(); ++i)
+      if (!std::isfinite(p[i]) && bad++ == 0) first = i, first_value = (double)p[i];
+  };
+  if (c.dtype() == DType::f32) scan(c.data<float>());
+  else scan(c.data<double>());
   if (!bad) return;
-  std::string kind = std::isnan(p[first]) ? "NaN" : (p[first] > 0 ? "+Inf" : "-Inf");
+  std::string kind = std::isnan(first_value) ? "NaN" : (first_value > 0 ? "+Inf" : "-Inf");
   std::string msg = what + " is " + kind + " at step " + std::to_string(step);
   if (c.numel() > 1) {
     // The first bad element's index, [i, j, ...], from its row-major position.

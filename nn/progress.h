@@ -28,7 +28,8 @@ namespace latent {
 
 struct ProgressOptions {
   int64_t epoch = 0, epochs = 0;  // shown as "epoch 3/10" when epochs > 0 ("epoch 3" when only epoch)
-  std::string label;              // e.g. "train" or "eval"; shown first
+  std::string label = "";         // e.g. "train" or "eval", shown first (the = "" keeps -Wextra quiet
+                                  // about designated initializers that leave it out)
   double every_seconds = 30;      // non-terminal output: longest gap between lines
   int interactive = -1;           // -1: ask isatty(); 0 or 1 force plain or redrawn output
   std::FILE* out = stdout;

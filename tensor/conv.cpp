@@ -15,15 +15,15 @@
 // oversubscribed). With fewer images than threads (inference on one image)
 // the images go one by one and BLAS itself uses the threads.
 //
-// float32 on an AVX-512 build takes a faster route when the channel counts
-// suit it ("indirect convolution", below): the same products, but the kernel
+// float32 on an AVX2 or AVX-512 build takes a faster route when the channel
+// counts suit it ("indirect convolution", below): the same products, but the kernel
 // reads the image directly instead of an im2col copy. float64 (gradient
 // checks) and other shapes always take im2col + BLAS.
 #include "tensor/conv.h"
 
 #include <cblas.h>
 #include <omp.h>
-#if defined(__AVX512F__)
+#if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
@@ -173,7 +173,7 @@ int image_threads(const Geom& g) {
   return g.N >= nt && !small_work(g) ? nt : 1;
 }
 
-// ---- the fast float32 path: indirect convolution (AVX-512) ----
+// ---- the fast float32 path: indirect convolution (AVX2 / AVX-512) ----
 // im2col writes K*P numbers per image only for GEMM to read them back (and
 // BLAS then copies them again into its packed panels). The indirect
 // convolution algorithm (Dukhan, "The Indirect Convolution Algorithm", 2019)
@@ -181,49 +181,68 @@ int image_threads(const Geom& g) {
 // zero-padded image, since
 //   col[(c,a,b), (i,j)] = xpad[c, i*sh + a*dh, j*sw + b*dw] = xpad_flat[koff[k] + poff[p]]
 // with koff[k] = (c*Hp + a*dh)*Wp + b*dw and poff[p] = i*sh*Wp + j*sw.
-// The register tile holds MR output pixels x 16*NV output channels; each
-// step broadcasts one input value per pixel and multiplies it into a row of
-// the channel-major weight matrix. Channels are padded to a multiple of 16
-// (one AVX-512 register), so the path is used only when that wastes little.
+// The register tile holds kTileRows output pixels x kTileVecs vectors of
+// output channels; each step broadcasts one input value per pixel and
+// multiplies it into a row of the channel-major weight matrix (BLIS's
+// "broadcast A, load B" micro-kernel). Channels are padded to whole vectors,
+// so the path is used only when that wastes little.
 #if defined(__AVX512F__)
 #define LATENT_CONV_DIRECT 1
+using Vec = __m512;
+constexpr int kLanes = 16, kTileRows = 6, kTileVecs = 4;  // 24 accumulators of 32 registers
+inline Vec vzero() { return _mm512_setzero_ps(); }
+inline Vec vload(const float* p) { return _mm512_loadu_ps(p); }
+inline void vstore(float* p, Vec v) { _mm512_storeu_ps(p, v); }
+inline Vec vbroadcast(const float* p) { return _mm512_set1_ps(*p); }
+inline Vec vfma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+#elif defined(__AVX2__) && defined(__FMA__)
+#define LATENT_CONV_DIRECT 1
+using Vec = __m256;
+constexpr int kLanes = 8, kTileRows = 6, kTileVecs = 2;  // 12 accumulators of 16 registers
+inline Vec vzero() { return _mm256_setzero_ps(); }
+inline Vec vload(const float* p) { return _mm256_loadu_ps(p); }
+inline void vstore(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+inline Vec vbroadcast(const float* p) { return _mm256_broadcast_ss(p); }
+inline Vec vfma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+#endif
 
-constexpr int kTileRows = 6, kTileVecs = 4;  // 24 accumulators of the 32 zmm registers
+#ifdef LATENT_CONV_DIRECT
+int64_t round_lanes(int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
+bool lanes_ok(int64_t n) { return round_lanes(n) * 4 <= n * 5; }  // padding wastes <= 25%
 
-int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
-bool lanes_ok(int64_t n) { return round16(n) * 4 <= n * 5; }  // padding wastes <= 25%
-
-// c[r][:] (+)= Σ_t a[r][off[t]] * b[t][:]  for r < MR, 16*NV columns.
+// c[r][:] (+)= Σ_t a[r][off[t]] * b[t][:]  for r < MR, NV vectors of columns.
 template <int MR, int NV>
 void tile(const float* const* a_rows, const int64_t* off, int64_t T, const float* b, int64_t ldb,
           float* c, int64_t ldc, bool accumulate) {
   const float* a[MR];
-  __m512 acc[MR][NV];
+  Vec acc[MR][NV];
   for (int r = 0; r < MR; ++r) {
     a[r] = a_rows[r];
-    for (int v = 0; v < NV; ++v)
-      acc[r][v] = accumulate ? _mm512_loadu_ps(c + r * ldc + 16 * v) : _mm512_setzero_ps();
+    for (int v = 0; v < NV; ++v) acc[r][v] = accumulate ? vload(c + r * ldc + kLanes * v) : vzero();
   }
   for (int64_t t = 0; t < T; ++t) {
     const int64_t o = off[t];
-    __m512 bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + t * ldb + 16 * v);
+    Vec bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = vload(b + t * ldb + kLanes * v);
     for (int r = 0; r < MR; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r][o]);
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      const Vec av = vbroadcast(a[r] + o);
+      for (int v = 0; v < NV; ++v) acc[r][v] = vfma(av, bv[v], acc[r][v]);
     }
   }
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+    for (int v = 0; v < NV; ++v) vstore(c + r * ldc + kLanes * v, acc[r][v]);
 }
 
 using TileFn = void (*)(const float* const*, const int64_t*, int64_t, const float*, int64_t, float*,
                         int64_t, bool);
 template <int MR>
 TileFn tile_nv(int nv) {
-  return nv == 1 ? tile<MR, 1> : nv == 2 ? tile<MR, 2> : nv == 3 ? tile<MR, 3> : tile<MR, 4>;
+  if constexpr (kTileVecs >= 4) if (nv == 4) return tile<MR, 4>;
+  if constexpr (kTileVecs >= 3) if (nv == 3) return tile<MR, 3>;
+  return nv == 2 ? tile<MR, 2> : tile<MR, 1>;
 }
 TileFn pick_tile(int mr, int nv) {
+  static_assert(kTileRows == 6, "pick_tile lists 1..6 rows");
   switch (mr) {
     case 1: return tile_nv<1>(nv);
     case 2: return tile_nv<2>(nv);
@@ -234,14 +253,15 @@ TileFn pick_tile(int mr, int nv) {
   }
 }
 
-// C [rows, 16*vecs] (+)= A B, tile by tile; row r of A is read at a_rows[r] + off[t].
+// C [rows, kLanes*vecs] (+)= A B, tile by tile; row r of A is read at a_rows[r] + off[t].
 void tiled_product(const float* const* a_rows, int64_t rows, const int64_t* off, int64_t T,
                    const float* b, int64_t ldb, int64_t vecs, float* c, int64_t ldc, bool accumulate) {
   for (int64_t r0 = 0; r0 < rows; r0 += kTileRows) {
     const int mr = (int)std::min<int64_t>(kTileRows, rows - r0);
     for (int64_t v0 = 0; v0 < vecs; v0 += kTileVecs) {
       const int nv = (int)std::min<int64_t>(kTileVecs, vecs - v0);
-      pick_tile(mr, nv)(a_rows + r0, off, T, b + 16 * v0, ldb, c + r0 * ldc + 16 * v0, ldc, accumulate);
+      pick_tile(mr, nv)(a_rows + r0, off, T, b + kLanes * v0, ldb, c + r0 * ldc + kLanes * v0, ldc,
+                        accumulate);
     }
   }
 }
@@ -286,7 +306,7 @@ void direct_forward(const float* x, const int64_t* xst, const Geom& g, const flo
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < g.N; ++n) {
       ind.pad(x + n * xst[0], xst, g, xpad);
-      tiled_product(rows.data(), P, ind.koff.data(), g.K(), wt, Op, Op / 16, yt, Op, false);
+      tiled_product(rows.data(), P, ind.koff.data(), g.K(), wt, Op, Op / kLanes, yt, Op, false);
       float* yn = y + n * g.O * P;
       for (int64_t o = 0; o < g.O; ++o)
         for (int64_t p = 0; p < P; ++p) yn[o * P + p] = yt[p * Op + o];
@@ -299,7 +319,7 @@ void direct_forward(const float* x, const int64_t* xst, const Geom& g, const flo
 void direct_weight_grad(const float* x, const int64_t* xst, const float* gp, const Geom& g, float* dw,
                         int nt) {
   const Indirection ind(g);
-  const int64_t P = g.P(), K = g.K(), Op = round16(g.O), xn = ind.padded_size(g);
+  const int64_t P = g.P(), K = g.K(), Op = round_lanes(g.O), xn = ind.padded_size(g);
   const int64_t per_thread = xn + P * Op + K * Op;
   std::vector<float> buf(nt * per_thread, 0.0f);  // zero borders, padding columns and partials
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -315,7 +335,7 @@ void direct_weight_grad(const float* x, const int64_t* xst, const float* gp, con
       const float* gn = gp + n * g.O * P;
       for (int64_t o = 0; o < g.O; ++o)
         for (int64_t p = 0; p < P; ++p) gt[p * Op + o] = gn[o * P + p];
-      tiled_product(rows.data(), K, ind.poff.data(), P, gt, Op, Op / 16, part, Op, true);
+      tiled_product(rows.data(), K, ind.poff.data(), P, gt, Op, Op / kLanes, part, Op, true);
     }
 #pragma omp for schedule(static)
     for (int64_t o = 0; o < g.O; ++o)
@@ -327,14 +347,85 @@ void direct_weight_grad(const float* x, const int64_t* xst, const float* gp, con
   }
 }
 
-// The fast path needs float32 and channel counts that fill the 16-wide
+// dx = the adjoint of conv2d, also by indirect convolution. Input row ih gets
+// tap a from g row i = (ih + ph - a dh) / sh only when that division is exact,
+// so the rows with the same ih mod sh (a "phase") share one set of taps: for
+// ih = rh + sh u the tap reads row u + q_a of g, q_a = (rh + ph - a dh) / sh.
+// Each of the sh*sw phases is then a stride-1 product over the taps
+// (o, a, b) that fit it, every tap in exactly one phase. (At stride 1 this is
+// the familiar "convolve g with the flipped kernel".)
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+void direct_input_grad(const float* gp, const Geom& g, const float* w, float* dx, int nt) {
+  const auto& p = g.p;
+  const int64_t Cp = round_lanes(g.C), kk = g.kh * g.kw;
+  // Pad g so every row u + q_a (and column) of every phase lies inside.
+  const int64_t top = std::max<int64_t>(0, -floor_div(p.pad_h - (g.kh - 1) * p.dil_h, p.stride_h));
+  const int64_t left = std::max<int64_t>(0, -floor_div(p.pad_w - (g.kw - 1) * p.dil_w, p.stride_w));
+  const int64_t bottom = std::max<int64_t>(0, (g.H - 1) / p.stride_h + (p.stride_h - 1 + p.pad_h) / p.stride_h - (g.Ho - 1));
+  const int64_t right = std::max<int64_t>(0, (g.W - 1) / p.stride_w + (p.stride_w - 1 + p.pad_w) / p.stride_w - (g.Wo - 1));
+  const int64_t Hg = g.Ho + top + bottom, Wg = g.Wo + left + right, gn = g.O * Hg * Wg;
+  struct Phase {
+    int64_t rh, rw, U, V;      // input pixels rh + sh u, rw + sw v for u < U, v < V
+    std::vector<int64_t> off;  // per tap (o,a,b): where it reads in padded g
+    std::vector<float> wt;     // per tap, the weights w[o, :, a, b] (padded to Cp)
+  };
+  std::vector<Phase> phases;
+  bool all_covered = true;  // does every input pixel get at least one tap?
+  for (int64_t rh = 0; rh < std::min(p.stride_h, g.H); ++rh)
+    for (int64_t rw = 0; rw < std::min(p.stride_w, g.W); ++rw) {
+      Phase ph{rh, rw, (g.H - 1 - rh) / p.stride_h + 1, (g.W - 1 - rw) / p.stride_w + 1, {}, {}};
+      for (int64_t o = 0; o < g.O; ++o)
+        for (int64_t a = 0; a < g.kh; ++a) {
+          const int64_t qh = rh + p.pad_h - a * p.dil_h;
+          if (floor_div(qh, p.stride_h) * p.stride_h != qh) continue;
+          for (int64_t b = 0; b < g.kw; ++b) {
+            const int64_t qw = rw + p.pad_w - b * p.dil_w;
+            if (floor_div(qw, p.stride_w) * p.stride_w != qw) continue;
+            ph.off.push_back((o * Hg + floor_div(qh, p.stride_h) + top) * Wg + floor_div(qw, p.stride_w) + left);
+            for (int64_t c = 0; c < Cp; ++c)
+              ph.wt.push_back(c < g.C ? w[(o * g.C + c) * kk + a * g.kw + b] : 0.0f);
+          }
+        }
+      if (ph.off.empty()) all_covered = false;
+      else phases.push_back(std::move(ph));
+    }
+  const int64_t P = g.H * g.W, image = g.C * P;
+  std::vector<float> buf(nt * (gn + P * Cp), 0.0f);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    float* gpad = buf.data() + omp_get_thread_num() * (gn + P * Cp);  // borders stay 0
+    float* out = gpad + gn;  // one phase of dxᵀ: [U*V, Cp]
+    std::vector<const float*> rows(P);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < g.N; ++n) {
+      for (int64_t o = 0; o < g.O; ++o)
+        for (int64_t i = 0; i < g.Ho; ++i)
+          std::copy_n(gp + ((n * g.O + o) * g.Ho + i) * g.Wo, g.Wo, gpad + (o * Hg + i + top) * Wg + left);
+      float* dxn = dx + n * image;
+      if (!all_covered) std::fill(dxn, dxn + image, 0.0f);
+      for (const Phase& ph : phases) {
+        for (int64_t u = 0; u < ph.U; ++u)
+          for (int64_t v = 0; v < ph.V; ++v) rows[u * ph.V + v] = gpad + u * Wg + v;
+        tiled_product(rows.data(), ph.U * ph.V, ph.off.data(), (int64_t)ph.off.size(), ph.wt.data(), Cp,
+                      Cp / kLanes, out, Cp, false);
+        for (int64_t c = 0; c < g.C; ++c)
+          for (int64_t u = 0; u < ph.U; ++u)
+            for (int64_t v = 0; v < ph.V; ++v)
+              dxn[(c * g.H + ph.rh + p.stride_h * u) * g.W + ph.rw + p.stride_w * v] = out[(u * ph.V + v) * Cp + c];
+      }
+    }
+  }
+}
+
+// The fast path needs float32 and channel counts that fill the vector
 // registers. It threads over images only, so a big convolution of fewer
 // images than threads goes to multi-threaded BLAS instead.
 bool use_direct(const Geom& g, DType d, int64_t vector_channels) {
   return d == DType::f32 && lanes_ok(vector_channels) && (image_threads(g) > 1 || small_work(g) ||
                                                            omp_get_max_threads() == 1);
 }
-#endif  // __AVX512F__
+#endif  // LATENT_CONV_DIRECT
 
 }  // namespace
 
@@ -354,7 +445,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w0, const Conv2dParams& p) {
   const int nt = image_threads(g);
 #ifdef LATENT_CONV_DIRECT
   if (use_direct(g, x.dtype(), g.O)) {  // wt = wᵀ [K, Op]
-    const int64_t K = g.K(), Op = round16(g.O);
+    const int64_t K = g.K(), Op = round_lanes(g.O);
     std::vector<float> wt(K * Op, 0.0f);
     const float* wp = w.data<float>();
     for (int64_t o = 0; o < g.O; ++o)
@@ -394,21 +485,8 @@ Tensor input_grad(const std::string& op, const Tensor& g0, const Tensor& w0, con
   if (geo.O == 0) { dx.fill_(0); return dx; }
   const int nt = image_threads(geo);
 #ifdef LATENT_CONV_DIRECT
-  // At stride 1, dx is itself a convolution: of g, padded by d(k-1) - p, with
-  // the kernel flipped and its channel axes swapped:
-  //   dx[c, ih, iw] = Σ_{o,a,b} w[o, c, kh-1-a, kw-1-b] g[o, ih - p' + a d, iw - p' + b d].
-  const auto& p = geo.p;
-  const int64_t pad_h = p.dil_h * (geo.kh - 1) - p.pad_h, pad_w = p.dil_w * (geo.kw - 1) - p.pad_w;
-  const Geom flipped{geo.N, geo.O, geo.Ho, geo.Wo, geo.C, geo.kh, geo.kw, geo.H, geo.W,
-                     Conv2dParams(1, 1, pad_h, pad_w, p.dil_h, p.dil_w)};
-  if (p.stride_h == 1 && p.stride_w == 1 && pad_h >= 0 && pad_w >= 0 && use_direct(flipped, g.dtype(), geo.C)) {
-    const int64_t K = flipped.K(), Cp = round16(geo.C), kk = geo.kh * geo.kw;
-    std::vector<float> wt(K * Cp, 0.0f);  // wt[(o,a,b), c] = w[o, c, kh-1-a, kw-1-b]
-    const float* wp = w.data<float>();
-    for (int64_t o = 0; o < geo.O; ++o)
-      for (int64_t c = 0; c < geo.C; ++c)
-        for (int64_t t = 0; t < kk; ++t) wt[(o * kk + t) * Cp + c] = wp[(o * geo.C + c) * kk + kk - 1 - t];
-    direct_forward(g.data<float>(), g.strides().data(), flipped, wt.data(), Cp, dx.data<float>(), nt);
+  if (use_direct(geo, g.dtype(), geo.C)) {
+    direct_input_grad(g.data<float>(), geo, w.data<float>(), dx.data<float>(), nt);
     return dx;
   }
 #endif

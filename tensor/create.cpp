@@ -1,4 +1,5 @@
 // latent/tensor — creating tensors, and printing them.
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -62,7 +63,12 @@ Tensor from_vector_f(const std::vector<float>& v, const Shape& s) {
   return from_vector(std::vector<double>(v.begin(), v.end()), s, DType::f32);
 }
 Tensor from_vector_i(const std::vector<int64_t>& v, const Shape& s) {
-  return from_vector(std::vector<double>(v.begin(), v.end()), s, DType::i64);
+  // Direct copy: going through double would lose integers above 2^53.
+  if ((int64_t)v.size() != shape_numel(s))
+    fail("from_vector_i", std::to_string(v.size()) + " values do not fill shape " + shape_str(s));
+  Tensor t(s, DType::i64);
+  std::copy(v.begin(), v.end(), t.data<int64_t>());
+  return t;
 }
 
 // ---------------------------------------------------------------- printing

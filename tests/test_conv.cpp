@@ -115,15 +115,20 @@ TEST_CASE("conv2d and both gradients match the direct-loop reference") {
       {{2, 4, 5, 6}, {3, 4, 1, 1}, Conv2dParams(2, 1)},              // 1x1 strided and padded
       {{1, 2, 6, 5}, {3, 2, 5, 5}, Conv2dParams(1, 2)},              // one image: BLAS-threaded path
       {{4, 1, 3, 3}, {2, 1, 3, 3}, Conv2dParams(1, 0)},              // kernel = whole image
-      // Channel counts that fill 16-wide registers: the float32 direct path
-      // (when built with AVX-512), including the flipped-kernel input grad.
+      // Channel counts that fill whole vector registers: the float32 direct path
+      // (on AVX2 / AVX-512 builds), including the flipped-kernel input grad.
       {{2, 16, 6, 5}, {16, 16, 3, 3}, Conv2dParams(1, 1)},
       {{3, 17, 7, 6}, {48, 17, 3, 2}, Conv2dParams(2, 1, 1, 0, 1, 2)},  // 3 registers; stride 2
       {{2, 32, 5, 5}, {80, 32, 1, 1}, Conv2dParams()},                  // 4 + 1 registers
       {{2, 64, 6, 6}, {64, 64, 3, 3}, Conv2dParams(1, 2, 2)},           // dilation 2
       {{2, 16, 5, 7}, {16, 16, 2, 3}, Conv2dParams(1, 1, 0, 2, 1, 2)},  // uneven padding/dilation
       {{2, 16, 4, 4}, {16, 16, 1, 1}, Conv2dParams(1, 1)},              // padding > kernel span
-      {{3, 16, 5, 5}, {20, 16, 3, 3}, Conv2dParams(1, 1)},              // 20 channels: BLAS again
+      {{3, 16, 5, 5}, {18, 16, 3, 3}, Conv2dParams(1, 1)},              // 18 channels: BLAS again
+      // Strided: the input grad goes phase by phase (ih mod stride).
+      {{2, 16, 7, 8}, {16, 16, 3, 3}, Conv2dParams(2, 1)},
+      {{2, 16, 9, 7}, {24, 16, 2, 3}, Conv2dParams(3, 2, 1, 0, 1, 2)},
+      {{2, 16, 6, 6}, {16, 16, 1, 1}, Conv2dParams(2, 0)},  // odd rows/columns get no tap
+      {{2, 16, 5, 5}, {16, 16, 2, 2}, Conv2dParams(2, 1)},
   };
   uint64_t seed = 1;
   for (const auto& c : cases)
@@ -201,6 +206,7 @@ TEST_CASE("conv_transpose2d: by hand and as the adjoint of conv2d") {
       {{2, 3, 4, 5}, {3, 2, 3, 3}, Conv2dParams(1, 1), 0, 0},
       {{2, 3, 4, 5}, {3, 2, 3, 3}, Conv2dParams(2, 1), 1, 0},
       {{1, 2, 3, 3}, {2, 4, 2, 3}, Conv2dParams(3, 2, 0, 1, 2, 1), 2, 1},
+      {{2, 16, 4, 5}, {16, 16, 4, 4}, Conv2dParams(2, 1), 1, 0},  // float32: the direct path
   };
   for (const auto& c : cases) {
     Tensor xt = rand64(c.x, 31), w = rand64(c.w, 32);
@@ -368,7 +374,7 @@ TEST_CASE("errors name the op and the shapes") {
   check_error([&] { max_pool2d_backward(zeros({2, 3, 4, 4}), m.indices, {2, 4, 8, 8}); },
               {"max_pool2d_backward", "[2,3,4,4]", "[2,4,8,8]"});
   check_error([&] { max_pool2d_backward(zeros({2, 3, 4, 4}), m.indices, {2, 3, 2, 2}); },
-              {"max_pool2d_backward", "outside the input plane"});
+              {"max_pool2d_backward", "outside [0, H*W)", "[2,3,2,2]"});
   check_error([&] { avg_pool2d_backward(zeros({2, 3, 3, 4}), x.shape(), 2, 2); },
               {"avg_pool2d_backward", "grad [2,3,3,4]", "[2,3,4,4]", "[2,3,8,8]"});
 }

@@ -425,6 +425,19 @@ TEST_CASE("ProgressBar output, and check_finite naming the step and the tensor")
   CHECK(text.find("1/10") != std::string::npos);
   CHECK(text.find("took") != std::string::npos);
   CHECK(text.find('\r') == std::string::npos);
+  f = std::tmpfile();
+  REQUIRE(f);
+  {
+    ProgressBar bar(3, {.interactive = 1, .out = f});  // a terminal: one line redrawn with '\r'
+    for (int i = 0; i < 3; ++i) bar.update(1.0);
+  }
+  std::rewind(f);
+  text.clear();
+  while (std::fgets(buf, sizeof buf, f)) text += buf;
+  std::fclose(f);
+  CHECK(text.rfind('\r', 0) == 0);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+  CHECK(text.find("[####################] 3/3  loss 1.0000") != std::string::npos);
 
   Tensor w = zeros({2, 3});
   check_finite(w, "w", 7);

@@ -5,11 +5,15 @@ namespace latent::tutorial {
 
 void run_chapter00(Tutorial& T);
 void run_chapter01(Tutorial& T);
+void run_chapter02(Tutorial& T);
+void run_chapter03(Tutorial& T);
 
 const std::vector<Chapter>& chapters() {
   static const std::vector<Chapter> list = {
       {"00", "tensors and autodiff", run_chapter00},
       {"01", "supervised warm-up on MNIST", run_chapter01},
+      {"02", "linear latent models: PCA, PPCA, factor analysis", run_chapter02},
+      {"03", "clustering: k-means, GMM, discovering K", run_chapter03},
   };
   return list;
 }
