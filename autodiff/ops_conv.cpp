@@ -37,9 +37,11 @@ std::vector<Var> with_bias(Tensor& y, const Var& x, const Var& w, const Var& b) 
 // y = conv2d(x, w) + b:  dx = input_grad(g, w),  dw = weight_grad(x, g),
 // db = Σ_{n,i,j} g[n,:,i,j].
 Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dParams& p) {
-  Tensor y = conv2d(value("conv2d", x, "input"), value("conv2d", w, "weight"), p);
-  check_bias("conv2d", b, w.size(0), w.data());
-  return make_op("conv2d", y, with_bias(y, x, w, b), [p](const BackwardCtx& c) -> Grads {
+  Tensor y = conv2d(value("conv2d", x, "input"), value("conv2d", w, "weight"), p,
+                    b.defined() ? b.data() : Tensor());  // checks b, adds it
+  std::vector<Var> inputs = {x, w};
+  if (b.defined()) inputs.push_back(b);
+  return make_op("conv2d", y, inputs, [p](const BackwardCtx& c) -> Grads {
     const Var &x = c.in(0), &w = c.in(1);
     Grads gs = {c.need(0) ? conv2d_input_grad(c.g, w, x.shape(), p) : Var(),
                 c.need(1) ? conv2d_weight_grad(x, c.g, w.shape(), p) : Var()};

@@ -40,8 +40,9 @@ struct Conv2dParams {
 Shape conv2d_output_shape(const Shape& input, const Shape& weight, const Conv2dParams& p,
                           const std::string& op = "conv2d");
 
-// y = conv2d(x, w), no bias (add it with broadcasting: y + b.reshape({1,O,1,1})).
-Tensor conv2d(const Tensor& x, const Tensor& w, const Conv2dParams& p = {});
+// y = conv2d(x, w) [+ bias [O] on every pixel of channel o, added while each
+// image is still in cache].
+Tensor conv2d(const Tensor& x, const Tensor& w, const Conv2dParams& p = {}, const Tensor& bias = Tensor());
 
 // dL/dx given g = dL/dy [N,O,Ho,Wo]: the adjoint of conv2d in x. -> input_shape
 Tensor conv2d_input_grad(const Tensor& g, const Tensor& w, const Shape& input_shape,

@@ -4,6 +4,7 @@
 // each operand with stride 0 along broadcast axes (Tensor::expand), then walk
 // the index space with nd_loop. Contiguous operands of equal shape take a flat
 // loop that the compiler vectorises and OpenMP splits between threads.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -94,16 +95,24 @@ template <class T> struct LeF { T operator()(T a, T b) const { return a <= b; } 
 template <class T> struct GtF { T operator()(T a, T b) const { return a > b; } };
 template <class T> struct GeF { T operator()(T a, T b) const { return a >= b; } };
 
-// exp for the hot float32 loops. std::exp(float) is a call into libm that the
-// compiler cannot vectorise (~8x slower than memory speed); this one is plain
-// arithmetic, so `omp simd` loops vectorise it. Error < 1 ulp (checked against
-// exp in double over every float in [-110, 90]); overflow gives inf, underflow
-// 0 (through the subnormals), NaN stays NaN. Method (SLEEF's expf): x = q ln2 + s
-// with |s| <= ln2/2 (ln2 split in two so q*ln2_hi is exact), e^s by a degree-6
-// polynomial, times 2^q built from exponent bits (in two halves, so that
-// subnormal results and q = 128 work).
+// exp and sigmoid for the hot float32 loops. std::exp(float) is a call into
+// libm that the compiler cannot vectorise (~8x slower than memory speed);
+// these are plain arithmetic, so the `omp simd` loops below vectorise them.
+//
+// exp_f32: error < 1 ulp, checked against exp in double for all 2^32 floats
+// (overflow gives inf, underflow 0 through the subnormals, NaN stays NaN).
+// Method (SLEEF's expf): x = q ln2 + s with |s| <= ln2/2 (ln2 split in two so
+// q*ln2_hi is exact), e^s by a degree-6 polynomial, times 2^q built from
+// exponent bits (in two halves, so that subnormal results and q = 128 work).
+// Selections are written on the integer bits: GCC does not vectorise a float
+// comparison feeding a select (it may raise a floating-point exception)
+// unless AVX-512 masks are available.
 inline float exp_f32(float x) {
-  const float xc = x > 88.8f ? 88.8f : (x < -104.f ? -104.f : (x == x ? x : 0.f));
+  // Clamp x to [-104, 88.8], where e^x already rounds to 0 / overflows to inf:
+  // an integer min on |x|'s bits (the bits of positive floats are ordered).
+  const int32_t bits = std::bit_cast<int32_t>(x);
+  const int32_t limit = bits < 0 ? 0x42d00000 /* 104.f */ : 0x42b1999a /* 88.8f */;
+  const float xc = std::bit_cast<float>(std::min(bits & 0x7fffffff, limit) | (bits & INT32_MIN));
   const float q = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;  // round(x/ln2)
   float s = xc - q * 0.693145751953125f;
   s = s - q * 1.428606765330187045e-06f;
@@ -116,12 +125,24 @@ inline float exp_f32(float x) {
   u = (s * s) * u + s + 1.0f;
   const int32_t qi = (int32_t)q, h = qi >> 1;
   u = u * std::bit_cast<float>((h + 127) << 23) * std::bit_cast<float>((qi - h + 127) << 23);
-  if (x > 88.72283935546875f) u = std::numeric_limits<float>::infinity();
-  if (x < -104.f) u = 0.f;
-  return x == x ? u : x;
+  return std::isnan(x) ? x : u;
+}
+// sigmoid(x) = 1/(1+e^-x); for x < 0, e^x/(1+e^x) so e^-x never overflows.
+// Both are n/(1+e) with e = e^-|x| and n = (x < 0 ? e : 1), picked on the sign bit.
+inline float sigmoid_f32(float x) {
+  const float e = exp_f32(-std::abs(x)), r = 1.f / (1.f + e);
+  const int32_t neg = std::bit_cast<int32_t>(x) >> 31;  // all ones where x < 0
+  const float n = std::bit_cast<float>((std::bit_cast<int32_t>(e) & neg) | (std::bit_cast<int32_t>(1.f) & ~neg));
+  return n * r;
 }
 inline float fast_exp(float x) { return exp_f32(x); }
 inline double fast_exp(double x) { return std::exp(x); }
+inline float fast_sigmoid(float x) { return sigmoid_f32(x); }
+inline double fast_sigmoid(double x) {
+  if (x >= 0) return 1 / (1 + std::exp(-x));
+  double e = std::exp(x);
+  return e / (1 + e);
+}
 
 // Unary float ops: out[i] = f(a[i]).
 template <class T, class F>
@@ -218,14 +239,7 @@ Tensor clamp(const Tensor& a, double lo, double hi) {
   });
 }
 // sigmoid(x) = 1/(1+e^-x); for x < 0 use e^x/(1+e^x) so e^-x never overflows.
-// Both from e = e^-|x|, without a branch (so the loop vectorises).
-Tensor sigmoid(const Tensor& a) {
-  return unary("sigmoid", a, [](auto x) {
-    using T = decltype(x);
-    const T e = fast_exp(-std::abs(x)), r = (T)1 / ((T)1 + e);
-    return x >= 0 ? r : e * r;
-  });
-}
+Tensor sigmoid(const Tensor& a) { return unary("sigmoid", a, [](auto x) { return fast_sigmoid(x); }); }
 // softplus(x) = log(1+e^x) = max(x,0) + log1p(e^-|x|): exact and never overflows.
 Tensor softplus(const Tensor& a) {
   return unary("softplus", a, [](auto x) {

@@ -141,7 +141,10 @@ Tensor reduce_kernel(const char* name, const Tensor& a, const Axes& axes, bool k
     int64_t nt = total >= detail::kParallelGrain ? omp_get_max_threads() : 1;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t t = 0; t < nt; ++t) {
-      int64_t j0 = kept * t / nt, j1 = kept * (t + 1) / nt;
+      // Whole cache lines of `out` per thread: two threads writing the same
+      // line would bounce it between the cores on every row.
+      const int64_t line = 64 / sizeof(T), per = ((kept + nt - 1) / nt + line - 1) / line * line;
+      const int64_t j0 = std::min(kept, t * per), j1 = std::min(kept, j0 + per);
       for (int64_t i = 0; i < len; ++i) {
         const T* row = pa + i * kept;
 #pragma omp simd

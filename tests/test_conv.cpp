@@ -155,10 +155,21 @@ TEST_CASE("conv2d reads strided views and gives the same for any thread count") 
     // 1x1 with a strided input cannot use x as the column matrix directly.
     check_against_reference(x_t, rand64({16, C, 1, 1}, 16), {}, DType::f64, 17);
   }
-  // A strided grad.
-  Tensor x = rand64({2, 3, 6, 6}, 18), w = rand64({4, 3, 3, 3}, 19), g = rand64({2, 4, 6, 6}, 20).transpose(2, 3);
-  check_close(conv2d_input_grad(g, w, x.shape(), Conv2dParams(1, 1)),
-              reference_conv(x, w, g, Conv2dParams(1, 1)).dx, 1e-12, 1e-12);
+  // Strided and broadcast grads (sum() sends back an expanded one), both paths.
+  for (int64_t C : {3, 16})
+    for (DType d : {DType::f32, DType::f64}) {
+      CAPTURE(C);
+      Tensor x = rand64({2, C, 6, 6}, 18).to(d), w = rand64({16, C, 3, 3}, 19).to(d);
+      for (const Tensor& g : {rand64({2, 16, 6, 6}, 20).to(d).transpose(2, 3),
+                              full({1, 1, 1, 1}, 0.5, d).expand({2, 16, 6, 6})}) {
+        REQUIRE_FALSE(g.is_contiguous());
+        const Conv2dParams p(1, 1);
+        Reference r = reference_conv(x, w, g, p);
+        const double tol = d == DType::f32 ? 1e-4 : 1e-12;
+        check_close(conv2d_input_grad(g, w, x.shape(), p).to(DType::f64), r.dx, tol, tol);
+        check_close(conv2d_weight_grad(x, g, w.shape(), p).to(DType::f64), r.dw, tol, tol);
+      }
+    }
 
   // 1 thread, 2 threads (one image per thread: enough work to go parallel),
   // and fewer images than threads (BLAS threads instead).
@@ -322,6 +333,15 @@ TEST_CASE("gradgradcheck: conv2d, conv_transpose2d and pooling") {
                  {rand64({1, 2, 5, 5}, 88)});
   CHECK_GRADGRAD([](const std::vector<Var>& v) { return square(avg_pool2d(v[0], 3, 2, 1)); },
                  {rand64({1, 2, 5, 5}, 89)});
+}
+
+TEST_CASE("conv2d with a bias adds it to every pixel of its channel") {
+  for (int64_t C : {3, 16})
+    for (DType d : {DType::f32, DType::f64}) {
+      Tensor x = rand64({2, C, 5, 5}, 95).to(d), w = rand64({16, C, 3, 3}, 96).to(d), b = rand64({16}, 97).to(d);
+      check_close(conv2d(x, w, Conv2dParams(1, 1), b), add(conv2d(x, w, Conv2dParams(1, 1)), b.reshape({1, 16, 1, 1})),
+                  1e-6, 1e-6);
+    }
 }
 
 TEST_CASE("Var conv2d: bias, need() and backward into leaves") {

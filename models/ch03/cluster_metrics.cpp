@@ -1,0 +1,48 @@
+// Chapter 03 — comparing clusterings (see cluster_metrics.h).
+#include "models/ch03/cluster_metrics.h"
+
+#include <map>
+#include <utility>
+
+namespace latent::models {
+
+namespace {
+
+void check_pair(const std::string& op, const Tensor& a, const Tensor& b) {
+  if (a.dim() != 1 || b.dim() != 1 || a.size(0) != b.size(0) || a.size(0) < 1)
+    fail(op, "need two labelings int64 [N] of the same points, got " + shape_str(a.shape()) + " and " +
+                 shape_str(b.shape()));
+}
+
+double pairs(double n) { return n * (n - 1) / 2; }
+
+}  // namespace
+
+double adjusted_rand_index(const Tensor& a, const Tensor& b) {
+  check_pair("adjusted_rand_index", a, b);
+  const std::vector<double> x = a.to_vector(), y = b.to_vector();
+  std::map<std::pair<int64_t, int64_t>, double> nij;
+  std::map<int64_t, double> ai, bj;
+  for (size_t i = 0; i < x.size(); ++i) {
+    nij[{(int64_t)x[i], (int64_t)y[i]}] += 1;
+    ai[(int64_t)x[i]] += 1;
+    bj[(int64_t)y[i]] += 1;
+  }
+  double index = 0, sa = 0, sb = 0;
+  for (auto& [k, n] : nij) index += pairs(n);
+  for (auto& [k, n] : ai) sa += pairs(n);
+  for (auto& [k, n] : bj) sb += pairs(n);
+  const double expected = sa * sb / pairs((double)x.size()), best = 0.5 * (sa + sb);
+  if (best == expected) return 1.0;  // both trivial (one cluster, or all singletons): they agree
+  return (index - expected) / (best - expected);
+}
+
+double label_agreement(const Tensor& a, const Tensor& b) {
+  check_pair("label_agreement", a, b);
+  const std::vector<double> x = a.to_vector(), y = b.to_vector();
+  double same = 0;
+  for (size_t i = 0; i < x.size(); ++i) same += x[i] == y[i];
+  return same / (double)x.size();
+}
+
+}  // namespace latent::models

@@ -1,0 +1,21 @@
+// Chapter 03 — comparing two clusterings of the same points.
+#pragma once
+
+#include "tensor/tensor.h"
+
+namespace latent::models {
+
+// Adjusted Rand index (Hubert & Arabie 1985) of two labelings (int64 [N],
+// any non-negative label values): the fraction of point pairs on which they
+// agree (same cluster in both, or different in both), corrected for chance:
+//   ARI = (Σ_ij C(n_ij,2) − E) / (½ [Σ_i C(a_i,2) + Σ_j C(b_j,2)] − E),
+//   E   = Σ_i C(a_i,2) Σ_j C(b_j,2) / C(N,2)
+// with n_ij the contingency table and a, b its row and column sums. 1 for
+// identical partitions (whatever the label names), about 0 for random ones.
+double adjusted_rand_index(const Tensor& a, const Tensor& b);
+
+// The fraction of points whose labels agree exactly (same names), e.g.
+// Lloyd vs Hamerly, whose clusters keep their indices.
+double label_agreement(const Tensor& a, const Tensor& b);
+
+}  // namespace latent::models
