@@ -88,7 +88,10 @@ std::vector<Var> run_backward(const std::vector<Var>& outputs, const std::vector
 
   GradModeGuard mode(create_graph);
   std::vector<NodePtr> order = reverse_topological(roots);
-  for (const NodePtr& np : order) {
+  for (NodePtr& slot : order) {
+    // Take the node out of `order`: once processed (and its graph released),
+    // nothing here keeps it — its value is freed unless the caller holds it.
+    NodePtr np = std::move(slot);
     Node* n = np.get();
     auto it = grads.find(n);
     if (it == grads.end()) continue;  // nothing flowed here

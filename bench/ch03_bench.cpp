@@ -44,10 +44,11 @@ void report(const std::string& name, int threads, double secs, int64_t iters, do
   std::fflush(stdout);
 }
 
+// Is `name` asked for? A prefix selects a workload ("kmeans_l") or a group ("kmeans").
 bool wanted(const std::vector<std::string>& only, const std::string& name) {
   if (only.empty()) return true;
   for (auto& p : only)
-    if (name.rfind(p, 0) == 0) return true;
+    if (name.rfind(p, 0) == 0 || p.rfind(name, 0) == 0) return true;
   return false;
 }
 

@@ -66,6 +66,7 @@ Var kl_normal(const Var& mu, const Var& logvar, Reduction r) {
 
 Var gaussian_nll(const Var& x, const Var& mu, const Var& logvar, Reduction r) {
   same_shape("gaussian_nll", x, mu);
+  same_shape("gaussian_nll", mu, logvar);
   const double log2pi = std::log(2 * M_PI);
   return reduce((logvar + square(x - mu) * exp(neg(logvar)) + log2pi) * 0.5, r);
 }

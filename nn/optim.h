@@ -26,7 +26,7 @@ class Optimizer {
   int64_t steps() const { return steps_; }
   const std::vector<Var>& params() const { return params_; }
 
-  // "step" plus "<param index>.<slot>" for every state tensor.
+  // "step", "lr", and "<param index>.<slot>" for every state tensor.
   std::map<std::string, Tensor> state_dict() const;
   void load_state_dict(const std::map<std::string, Tensor>& state);
 

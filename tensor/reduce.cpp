@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 #include <omp.h>
 
 #include "tensor/kernels.h"
@@ -35,7 +36,9 @@ struct MinOp {
   template <class T> static T combine(T a, T b) { return (a < b || b != b) ? a : b; }
 };
 
-// Accumulate float32 sums in double: summing 10M floats in float loses digits.
+// Accumulate float32 row sums in double: summing 10M floats in float loses
+// digits. (Column sums — reducing leading axes — add whole rows in the
+// tensor's own dtype, each output element summing one value per row.)
 template <class T> struct Acc { using type = T; };
 template <> struct Acc<float> { using type = double; };
 
@@ -124,15 +127,17 @@ Tensor reduce_kernel(const char* name, const Tensor& a, const Axes& axes, bool k
     } else {  // few long rows: split each row between threads
       for (int64_t r = 0; r < kept; ++r) {
         using A = typename Acc<T>::type;
-        A acc = Op::template init<A>();
+        // Partial results combined in thread order, not finishing order, so
+        // the same input and thread count always give the same bits.
+        std::vector<A> parts(omp_get_max_threads(), Op::template init<A>());
 #pragma omp parallel
         {
           int nt = omp_get_num_threads(), t = omp_get_thread_num();
           int64_t i0 = len * t / nt, i1 = len * (t + 1) / nt;
-          A part = reduce_run<Op>(pa + r * len + i0, i1 - i0);
-#pragma omp critical
-          acc = Op::combine(acc, part);
+          parts[t] = reduce_run<Op>(pa + r * len + i0, i1 - i0);
         }
+        A acc = Op::template init<A>();
+        for (A p : parts) acc = Op::combine(acc, p);
         po[r] = (T)acc;
       }
     }

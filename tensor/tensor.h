@@ -232,7 +232,7 @@ Tensor sum_to(const Tensor& a, const Shape& shape);
 // Calls cblas_sgemm/dgemm; transposed views are passed as BLAS flags, not copied.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
-// ---- threads (tensor/parallel.cpp) ----
+// ---- threads (tensor/matmul.cpp) ----
 // One thread pool for OpenMP loops and OpenBLAS (Debian's OpenMP build of
 // OpenBLAS uses the same libgomp pool, so they never oversubscribe cores).
 void set_num_threads(int n);

@@ -128,10 +128,13 @@ TEST_CASE("ch02 pca: all components reconstruct exactly; whitening gives unit co
     Tensor cov = matmul(Z.t(), Z) / 39.0;
     check_close(cov, eye(6, DType::f64), 1e-9);
   }
-  // ZCA keeps the whitened data as close to X - μ as whitening allows: the
-  // whitened codes rotated back, V Λ^-1/2 V^T applied to each centred row.
-  Tensor Zp = pca_whiten(p, X.slice(0, 0, 3), 2);
-  CHECK(Zp.shape() == Shape{3, 2});
+  // With every component, ZCA is (X − 1μᵀ) C^(-1/2), C^(-1/2) the symmetric inverse square root of
+  // the covariance, built here from an independent eigh.
+  Tensor Xc = X - mean(X, {0}, true);
+  Eigh e = eigh(matmul(Xc.t(), Xc) / 39.0);
+  Tensor C_inv_sqrt = matmul(e.vectors / sqrt(e.values).reshape({1, 6}), e.vectors.t());
+  check_close(pca_whiten(p, X, 6, true), matmul(Xc, C_inv_sqrt), 1e-9, 1e-9);
+  CHECK(pca_whiten(p, X.slice(0, 0, 3), 2).shape() == Shape{3, 2});
 }
 
 TEST_CASE("ch02 pca: 30 components of the embedded MNIST subset match numpy") {

@@ -54,7 +54,7 @@ void run_chapter00(Tutorial& T) {
   std::string dot_path = T.path("graph.dot");
   std::ofstream(dot_path) << to_dot(y);
   T.wrote(dot_path, "the graph in Graphviz DOT; render with: dot -Tpng " + dot_path + " -o graph.png");
-  y.backward(Var(), /*retain_graph=*/true);
+  y.backward();
   T.show("dy/dW", W.grad().data());
 
   T.step("Trust, but verify: gradcheck",

@@ -3,8 +3,9 @@
 // A tutorial is a sequence of narrated steps. Each step prints a heading and
 // its text, may show tensors and write pictures under runs/<chapter>/, and
 // records figures (accuracy, nats, ...) that the tour prints next to the
-// published anchor. In a terminal the runner pauses between steps (press
-// Enter); piped, or with --no-pause, it runs straight through.
+// published anchor. With --pause, and only when stdin and stdout are a
+// terminal, the runner waits for Enter between steps; otherwise it runs
+// straight through.
 #pragma once
 
 #include <functional>

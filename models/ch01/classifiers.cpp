@@ -45,7 +45,7 @@ EvalResult evaluate(nn::Module& model, const Tensor& images, const Tensor& label
 }
 
 double train_epoch(nn::Module& model, nn::Optimizer& opt, DataLoader& loader,
-                   const std::function<void(int64_t, double)>& on_batch) {
+                   const std::function<void(int64_t, double, int64_t)>& on_batch) {
   model.train();
   double total = 0;
   int64_t i = 0;
@@ -55,7 +55,7 @@ double train_epoch(nn::Module& model, nn::Optimizer& opt, DataLoader& loader,
     loss.backward();
     opt.step();
     total += loss.item();
-    if (on_batch) on_batch(i, loss.item());
+    if (on_batch) on_batch(i, loss.item(), b.x.size(0));
     ++i;
   }
   return i ? total / (double)i : 0;

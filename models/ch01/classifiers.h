@@ -27,8 +27,9 @@ struct EvalResult {
 EvalResult evaluate(nn::Module& model, const Tensor& images, const Tensor& labels, int64_t batch = 1000);
 
 // One epoch of minibatch training on cross-entropy. `on_batch(i, loss)` is
-// called after every step (progress display). Returns the mean training loss.
+// called after every step with the batch's size n (progress display).
+// Returns the mean training loss.
 double train_epoch(nn::Module& model, nn::Optimizer& opt, DataLoader& loader,
-                   const std::function<void(int64_t, double)>& on_batch = {});
+                   const std::function<void(int64_t i, double loss, int64_t n)>& on_batch = {});
 
 }  // namespace latent::models

@@ -58,25 +58,25 @@ double margin(const KMeansData& d, double cc_max, double xx) { return 1.01 * d.D
 
 
 // The exact nearest and second-nearest centre of the points in `todo`:
-// gathered into [256, D] blocks, one GEMM each (threads take blocks
+// gathered into [block_rows, D] blocks, one GEMM each (threads take blocks
 // dynamically). Tightens their bounds, relabels them, and returns the label
 // changes sorted by point.
 std::vector<Change> recompute(const KMeansData& d, const Centres& c, const std::vector<int64_t>& todo, double cc_max,
                               int64_t* labels, double* upper, double* lower) {
-  const int64_t M = (int64_t)todo.size(), D = d.D, k = c.k;
-  const int64_t blocks = (M + kBlockRows - 1) / kBlockRows;
+  const int64_t M = (int64_t)todo.size(), D = d.D, k = c.k, B = block_rows(k, D);
+  const int64_t blocks = (M + B - 1) / B;
   std::vector<std::vector<Change>> per_thread(omp_get_max_threads());
   with_type(d.Xc.dtype(), [&](auto z_) {
     using T = decltype(z_);
     const T* X = d.Xc.data<T>();
 #pragma omp parallel
     {
-      std::vector<double> dist(kBlockRows * k), xx(kBlockRows);
-      Tensor rows({kBlockRows, D}, d.Xc.dtype());
+      std::vector<double> dist(B * k), xx(B);
+      Tensor rows({B, D}, d.Xc.dtype());
       auto& mine = per_thread[omp_get_thread_num()];
 #pragma omp for schedule(dynamic)
       for (int64_t b = 0; b < blocks; ++b) {
-        const int64_t q0 = b * kBlockRows, q1 = std::min(M, q0 + kBlockRows);
+        const int64_t q0 = b * B, q1 = std::min(M, q0 + B);
         T* buf = rows.data<T>();
         for (int64_t q = q0; q < q1; ++q) {
           std::memcpy(buf + (q - q0) * D, X + todo[q] * D, D * sizeof(T));

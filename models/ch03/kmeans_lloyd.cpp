@@ -26,6 +26,11 @@ decltype(auto) with_type(DType dt, F&& f) {
 
 }  // namespace
 
+int64_t block_rows(int64_t k, int64_t D) {
+  const int64_t rows = 900000 / std::max<int64_t>(1, k * D);
+  return std::clamp<int64_t>(rows / 8 * 8, 32, kMaxBlockRows);
+}
+
 std::vector<double> row_sq_norms(const Tensor& X0) {
   Tensor X = X0.contiguous();
   const int64_t N = X.size(0), D = X.size(1);
@@ -136,7 +141,7 @@ void block_sq_distances(const Tensor& rows, const double* xx, const Centres& c, 
 PassStats assign_all(const KMeansData& d, Centres& c, int64_t* labels, double* d1, double* d2,
                      bool accumulate) {
   const int64_t N = d.N, D = d.D, k = c.k;
-  const int64_t tiles = (N + kTileRows - 1) / kTileRows;
+  const int64_t tiles = (N + kTileRows - 1) / kTileRows, B = block_rows(k, D);
   // Sums per tile, added up in tile order afterwards: the result does not
   // depend on which thread took which tile (dynamic scheduling copes with a
   // busy machine, and the same input still gives the same bits).
@@ -148,14 +153,14 @@ PassStats assign_all(const KMeansData& d, Centres& c, int64_t* labels, double* d
     const T* X = d.Xc.data<T>();
 #pragma omp parallel reduction(+ : changed)
     {
-      std::vector<double> dist(kBlockRows * k);
+      std::vector<double> dist(B * k);
 #pragma omp for schedule(dynamic)
       for (int64_t tile = 0; tile < tiles; ++tile) {
         double* sums = accumulate ? &tile_sums[(size_t)tile * k * D] : nullptr;
         double* counts = accumulate ? &tile_counts[tile * k] : nullptr;
         const int64_t t1 = std::min(N, (tile + 1) * kTileRows);
-        for (int64_t r0 = tile * kTileRows; r0 < t1; r0 += kBlockRows) {
-          const int64_t r1 = std::min(t1, r0 + kBlockRows);
+        for (int64_t r0 = tile * kTileRows; r0 < t1; r0 += B) {
+          const int64_t r1 = std::min(t1, r0 + B);
           block_sq_distances(d.Xc.slice(0, r0, r1), &d.xx[r0], c, dist.data());
           for (int64_t i = r0; i < r1; ++i) {
             const double* di = &dist[(i - r0) * k];
