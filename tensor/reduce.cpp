@@ -143,17 +143,40 @@ Tensor reduce_kernel(const char* name, const Tensor& a, const Axes& axes, bool k
     }
   } else {  // prefix: out[j] = reduce over i of a[i, j]; add whole rows at a time
     for (int64_t j = 0; j < kept; ++j) po[j] = Op::template init<T>();
-    int64_t nt = total >= detail::kParallelGrain ? omp_get_max_threads() : 1;
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t t = 0; t < nt; ++t) {
-      // Whole cache lines of `out` per thread: two threads writing the same
-      // line would bounce it between the cores on every row.
-      const int64_t line = 64 / sizeof(T), per = ((kept + nt - 1) / nt + line - 1) / line * line;
-      const int64_t j0 = std::min(kept, t * per), j1 = std::min(kept, j0 + per);
-      for (int64_t i = 0; i < len; ++i) {
-        const T* row = pa + i * kept;
+    const int64_t nt = total >= detail::kParallelGrain ? omp_get_max_threads() : 1;
+    // Whole cache lines per thread: two threads writing the same line would
+    // bounce it between the cores on every row.
+    const int64_t line = 64 / sizeof(T);
+    if (nt > 1 && len >= nt && kept <= 65536) {
+      // Many rows of a short output: each thread reduces its own block of rows
+      // into a partial output (one contiguous stream through memory per
+      // thread), then the partials are combined. (Splitting the columns
+      // instead makes every thread read a piece of every row, and the
+      // prefetchers then fetch the other threads' pieces too.)
+      const int64_t stride = (kept + line - 1) / line * line;
+      std::vector<T> part(nt * stride, Op::template init<T>());
+#pragma omp parallel num_threads(nt)
+      {
+        const int64_t n = omp_get_num_threads(), t = omp_get_thread_num();
+        T* acc = part.data() + t * stride;
+        for (int64_t i = len * t / n; i < len * (t + 1) / n; ++i) {
+          const T* row = pa + i * kept;
 #pragma omp simd
-        for (int64_t j = j0; j < j1; ++j) po[j] = Op::combine(po[j], row[j]);
+          for (int64_t j = 0; j < kept; ++j) acc[j] = Op::combine(acc[j], row[j]);
+        }
+      }
+      for (int64_t t = 0; t < nt; ++t)
+        for (int64_t j = 0; j < kept; ++j) po[j] = Op::combine(po[j], part[t * stride + j]);
+    } else {  // few long rows: split the columns
+#pragma omp parallel for num_threads(nt) schedule(static)
+      for (int64_t t = 0; t < nt; ++t) {
+        const int64_t per = ((kept + nt - 1) / nt + line - 1) / line * line;
+        const int64_t j0 = std::min(kept, t * per), j1 = std::min(kept, j0 + per);
+        for (int64_t i = 0; i < len; ++i) {
+          const T* row = pa + i * kept;
+#pragma omp simd
+          for (int64_t j = j0; j < j1; ++j) po[j] = Op::combine(po[j], row[j]);
+        }
       }
     }
   }

@@ -11,14 +11,14 @@ namespace latent::models {
 namespace {
 
 // One pass of Cholesky-QR: Y = Q R with RᵀR = YᵀY, so Q = Y R⁻¹. Two GEMMs
-// with a thin matrix and an l x l factorisation — far cheaper than an SVD of
-// the tall Y. Fails (cholesky's error) when YᵀY is not numerically positive
-// definite, i.e. Y is (nearly) rank-deficient.
+// with the tall Y, in Y's dtype, and an l x l factorisation in float64 — far
+// cheaper than an SVD of the tall Y. Fails (cholesky's error) when YᵀY is not
+// numerically positive definite, i.e. Y is (nearly) rank-deficient.
 Tensor cholesky_qr(const Tensor& Y) {
-  Tensor G = matmul(Y.t(), Y);
+  Tensor G = matmul(Y.t(), Y).to(DType::f64);
   Tensor L = cholesky((G + G.t()) * 0.5);  // G = L Lᵀ, R = Lᵀ
   Tensor L_inv = triangular_solve(L, eye(L.size(0), DType::f64));
-  return matmul(Y, L_inv.t());  // Y R⁻¹ = Y L⁻ᵀ
+  return matmul(Y, L_inv.t().to(Y.dtype()));  // Y R⁻¹ = Y L⁻ᵀ
 }
 
 }  // namespace
@@ -68,13 +68,12 @@ SVD randomized_svd(const Tensor& A0, int64_t k, const RandomizedSvdOptions& opt,
   };
   // Between power iterations the basis only has to keep the columns from
   // collapsing onto the top singular vector (scikit-learn uses a mere LU
-  // there): one Cholesky-QR pass. The final Q gets both passes.
+  // there): one Cholesky-QR pass in A's dtype. The final Q gets a second pass.
   auto orth_step = [&](const Tensor& Y) {
-    Tensor Y64 = Y.to(DType::f64);
     try {
-      return cholesky_qr(Y64).to(dt);
+      return cholesky_qr(Y);
     } catch (const Error&) {
-      return svd(Y64).U.to(dt);
+      return svd(Y.to(DType::f64)).U.to(dt);
     }
   };
 
@@ -82,7 +81,7 @@ SVD randomized_svd(const Tensor& A0, int64_t k, const RandomizedSvdOptions& opt,
   Tensor omega = normal({d, l}, 0, 1, dt, &g);
   Tensor Q = orth_step(times(omega));
   for (int i = 0; i < q; ++i) Q = orth_step(times(orth_step(transpose_times(Q))));
-  Q = orth_step(Q);  // a second pass on a nearly orthonormal Q: CholeskyQR2, orthonormal to ~eps
+  Q = orth_step(Q);  // a second pass on a nearly orthonormal Q (CholeskyQR2): orthonormal to ~eps of A's dtype
 
   // B = Qᵀ (A − 1cᵀ) = ((A − 1cᵀ)ᵀ Q)ᵀ, small: [l, D].
   Tensor B = transpose_times(Q).t().to(DType::f64);

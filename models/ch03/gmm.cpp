@@ -72,23 +72,24 @@ const char* covariance_type_name(CovarianceType t) {
 
 Tensor gaussian_log_prob(const Tensor& X0, const GaussianMixture& g) {
   check_model("gaussian_log_prob", X0, g);
-  Tensor X = as_f64(X0);
+  Tensor X = as_f64(X0), P = as_f64(g.precisions_chol), means = as_f64(g.means);
   const int64_t N = X.size(0), K = g.num_components(), D = g.dim();
   const double log2pi_D = D * std::log(2 * std::numbers::pi);
-  const Tensor& P = g.precisions_chol;
   if (g.type == CovarianceType::full) {
-    std::vector<Tensor> cols;
     Tensor out({N, K}, DType::f64);
     double* o = out.data<double>();
+    // One component per thread, each with single-threaded GEMMs (OpenBLAS runs
+    // one thread inside an OpenMP region): two threads meet once per E-step
+    // instead of at every GEMM and loop, which matters on a busy machine.
+#pragma omp parallel for schedule(dynamic) if (K > 1 && N * D > 32768)
     for (int64_t k = 0; k < K; ++k) {
       Tensor Pk = P.select(0, k).contiguous();
       // y = (x − μ) P = x P − μ P: one GEMM for all points, then ||y||² row by row.
       Tensor G = matmul(X, Pk);
-      const std::vector<double> b = matmul(g.means.slice(0, k, k + 1), Pk).to_vector();
+      const std::vector<double> b = matmul(means.slice(0, k, k + 1), Pk).to_vector();
       double log_det_P = 0;  // P is triangular: log det P = Σ log P_dd
       for (int64_t d = 0; d < D; ++d) log_det_P += std::log(Pk.data<double>()[d * D + d]);
       const double* gp = G.data<double>();
-#pragma omp parallel for schedule(static) if (N * D > 32768)
       for (int64_t n = 0; n < N; ++n) {
         double maha = 0;
 #pragma omp simd reduction(+ : maha)
@@ -101,16 +102,16 @@ Tensor gaussian_log_prob(const Tensor& X0, const GaussianMixture& g) {
   if (g.type == CovarianceType::diag) {
     // Σ_d (x_d − μ_d)² λ_d = (x²)·λ − 2 x·(μ λ) + Σ_d μ_d² λ_d, λ = P² (as scikit-learn).
     Tensor prec = P * P;  // [K,D]
-    Tensor maha = matmul(X * X, prec.t()) - 2.0 * matmul(X, (g.means * prec).t()) + sum(g.means * g.means * prec, {1});
+    Tensor maha = matmul(X * X, prec.t()) - 2.0 * matmul(X, (means * prec).t()) + sum(means * means * prec, {1});
     return -0.5 * (maha + log2pi_D) + sum(log(P), {1});
   }
   // spherical: λ_k ||x − μ_k||², the distances by one GEMM.
-  Tensor maha = pairwise_sq_distances(X, g.means) * (P * P);
+  Tensor maha = pairwise_sq_distances(X, means) * (P * P);
   return -0.5 * (maha + log2pi_D) + (double)D * log(P);
 }
 
 EStep gmm_e_step(const Tensor& X, const GaussianMixture& g) {
-  Tensor weighted = gaussian_log_prob(X, g) + log(g.weights);  // log π_k + log N(x_n | k)
+  Tensor weighted = gaussian_log_prob(X, g) + log(g.weights.to(DType::f64));  // log π_k + log N(x_n | k)
   Tensor log_norm = logsumexp(weighted, {1}, true);             // log p(x_n), never exp() of a tiny density
   return {weighted - log_norm, mean(log_norm).item()};
 }
@@ -128,26 +129,32 @@ GaussianMixture gmm_m_step(const Tensor& X0, const Tensor& resp0, CovarianceType
   g.type = type;
   g.weights = nk / (double)N;
   g.means = matmul(R.t(), X) / nk.unsqueeze(1);  // μ_k = Σ_n r_nk x_n / N_k
-  std::vector<Tensor> covs;
-  Tensor W({N, D}, DType::f64);
-  for (int64_t k = 0; k < K; ++k) {
-    const double n_k = nk.at({k});
-    if (type == CovarianceType::full) {
-      // Σ_k = Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k = WᵀW / N_k with rows
-      // w_n = √r_nk (x_n − μ_k): one pass to build W, one GEMM [D,N]x[N,D].
-      const double *x = X.data<double>(), *r = R.data<double>(), *mu = g.means.data<double>() + k * D;
+  std::vector<Tensor> covs(K);
+  if (type == CovarianceType::full) {
+    // Components in parallel, as in gaussian_log_prob.
+    const double *x = X.data<double>(), *r = R.data<double>();
+#pragma omp parallel if (K > 1 && N * D > 32768)
+    {
+      Tensor W({N, D}, DType::f64);
       double* w = W.data<double>();
-#pragma omp parallel for schedule(static) if (N * D > 32768)
-      for (int64_t n = 0; n < N; ++n) {
-        const double s = std::sqrt(r[n * K + k]);
-        for (int64_t d = 0; d < D; ++d) w[n * D + d] = s * (x[n * D + d] - mu[d]);
+#pragma omp for schedule(dynamic)
+      for (int64_t k = 0; k < K; ++k) {
+        // Σ_k = Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k = WᵀW / N_k with rows
+        // w_n = √r_nk (x_n − μ_k): one pass to build W, one GEMM [D,N]x[N,D].
+        const double* mu = g.means.data<double>() + k * D;
+        for (int64_t n = 0; n < N; ++n) {
+          const double s = std::sqrt(r[n * K + k]);
+          for (int64_t d = 0; d < D; ++d) w[n * D + d] = s * (x[n * D + d] - mu[d]);
+        }
+        covs[k] = matmul(W.t(), W) / nk.at({k}) + reg_covar * eye(D, DType::f64);
       }
-      covs.push_back(matmul(W.t(), W) / n_k + reg_covar * eye(D, DType::f64));
-    } else {
+    }
+  } else {
+    for (int64_t k = 0; k < K; ++k) {
       Tensor diff = X - g.means.slice(0, k, k + 1);  // x_n − μ_k
       Tensor rk = R.slice(1, k, k + 1);              // [N,1]
-      Tensor var = matmul(rk.t(), diff * diff).reshape({D}) / n_k + reg_covar;  // diagonal of Σ_k
-      covs.push_back(type == CovarianceType::diag ? var : mean(var));
+      Tensor var = matmul(rk.t(), diff * diff).reshape({D}) / nk.at({k}) + reg_covar;  // diagonal of Σ_k
+      covs[k] = type == CovarianceType::diag ? var : mean(var);
     }
   }
   g.covariances = stack(covs, 0);

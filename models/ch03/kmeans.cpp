@@ -75,7 +75,7 @@ Tensor one_hot_code(const Tensor& labels, int64_t K, DType dtype) { return one_h
 
 Tensor kmeans_plusplus(const Tensor& X, int64_t k, Generator& gen, int64_t n_local_trials) {
   check_data_matrix("kmeans_plusplus", X);
-  const int64_t N = X.size(0), D = X.size(1);
+  const int64_t N = X.size(0);
   if (k < 1 || k > N)
     fail("kmeans_plusplus", "k = " + std::to_string(k) + " centres cannot be chosen from " + std::to_string(N) +
                                 " points (X " + shape_str(X.shape()) + "): need 1 <= k <= N");
@@ -93,9 +93,7 @@ Tensor kmeans_plusplus(const Tensor& X, int64_t k, Generator& gen, int64_t n_loc
     return out;
   };
   std::vector<int64_t> chosen = {gen.next_int(N)};
-  std::vector<double> closest = dist_to(chosen), cum(N);
-  double pot = 0;
-  for (double v : closest) pot += v;
+  std::vector<double> closest = dist_to(chosen), cum(N);  // D(x)² to the nearest chosen centre
   for (int64_t c = 1; c < k; ++c) {
     // Draw candidates with probability D(x)² / Σ D², by inverting the cumulative sum.
     std::partial_sum(closest.begin(), closest.end(), cum.begin());
@@ -114,11 +112,8 @@ Tensor kmeans_plusplus(const Tensor& X, int64_t k, Generator& gen, int64_t n_loc
       if (p < best_pot) best_pot = p, best = t;
     }
     for (int64_t i = 0; i < N; ++i) closest[i] = std::min(closest[i], dc[i * trials + best]);
-    pot = best_pot;
     chosen.push_back(cand[best]);
   }
-  (void)pot;
-  (void)D;
   return index_select(Xc, 0, from_vector_i(chosen, {k})).contiguous();
 }
 

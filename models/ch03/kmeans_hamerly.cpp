@@ -71,7 +71,8 @@ std::vector<Change> recompute(const KMeansData& d, const Centres& c, const std::
     const T* X = d.Xc.data<T>();
 #pragma omp parallel
     {
-      std::vector<double> dist(B * k), xx(B);
+      std::vector<double> xx(B);
+      std::vector<Nearest> near(B);
       Tensor rows({B, D}, d.Xc.dtype());
       auto& mine = per_thread[omp_get_thread_num()];
 #pragma omp for schedule(dynamic)
@@ -82,21 +83,10 @@ std::vector<Change> recompute(const KMeansData& d, const Centres& c, const std::
           std::memcpy(buf + (q - q0) * D, X + todo[q] * D, D * sizeof(T));
           xx[q - q0] = d.xx[todo[q]];
         }
-        block_sq_distances(rows.slice(0, 0, q1 - q0), xx.data(), c, dist.data());
+        nearest_two(rows.slice(0, 0, q1 - q0), xx.data(), c, near.data());
         for (int64_t q = q0; q < q1; ++q) {
-          const int64_t i = todo[q];
-          const double* di = &dist[(q - q0) * k];
-          int64_t best = 0;
-          double b1 = di[0], b2 = std::numeric_limits<double>::infinity();
-          for (int64_t j = 1; j < k; ++j) {
-            if (di[j] < b1) {
-              b2 = b1;
-              b1 = di[j];
-              best = j;
-            } else if (di[j] < b2) {
-              b2 = di[j];
-            }
-          }
+          const int64_t i = todo[q], best = near[q - q0].best;
+          const double b1 = near[q - q0].d1, b2 = near[q - q0].d2;
           const double m = margin(d, cc_max, d.xx[i]);
           upper[i] = std::sqrt(b1 + m);
           lower[i] = std::sqrt(std::max(0.0, b2 - m));
