@@ -15,9 +15,6 @@ namespace latent::tutorial {
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 struct Result {
   double accuracy, seconds;

@@ -28,15 +28,7 @@ namespace {
 
 using namespace latent::models;
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 std::vector<double> iota_d(size_t n, double from = 1) {
   std::vector<double> x(n);

@@ -8,6 +8,8 @@
 // straight through.
 #pragma once
 
+#include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
@@ -56,6 +58,17 @@ class Tutorial {
   int steps_ = 0;
   std::vector<Figure> figures_;
 };
+
+// Small helpers the chapter tutorials share.
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+// printf-style formatting of one number: fmt("%.2f", x).
+inline std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
 
 // A chapter's tutorial, as the tour and the per-chapter command run it.
 struct Chapter {
