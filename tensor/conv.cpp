@@ -167,6 +167,31 @@ void col2im(const T* col, const Geom& g, T* dx) {
       }
 }
 
+// The whole-image case (Geom::whole_image): one GEMM over the batch each,
+//   forward  Y [N,O] = X [N,K] Wᵀ,   input grad  dX [N,K] = G [N,O] W,
+//   weight grad  dW [O,K] = Gᵀ X,
+// instead of N one-column products (or, in the indirect path, a kernel that
+// mostly multiplies the zero border of a padded 1x1 image). BLAS threads them.
+enum class WholeImage { forward, input_grad, weight_grad };
+Tensor whole_image_gemm(WholeImage which, const Tensor& a0, const Tensor& b0, const Geom& g, const Shape& out) {
+  const Tensor a = a0.contiguous(), b = b0.contiguous();
+  Tensor r(out, a.dtype());
+  const int64_t N = g.N, O = g.O, K = g.K();
+  detail::dispatch_float(a.dtype(), "conv2d", [&](auto z_) { using T = decltype(z_);
+    const T *ap = a.data<T>(), *bp = b.data<T>();
+    T* rp = r.data<T>();
+    switch (which) {
+      case WholeImage::forward:      // a = x [N,K], b = w [O,K]
+        gemm<T>(CblasNoTrans, CblasTrans, N, O, K, ap, K, bp, K, T(0), rp, O); break;
+      case WholeImage::input_grad:   // a = g [N,O], b = w [O,K]
+        gemm<T>(CblasNoTrans, CblasNoTrans, N, K, O, ap, O, bp, K, T(0), rp, K); break;
+      case WholeImage::weight_grad:  // a = x [N,K], b = g [N,O]
+        gemm<T>(CblasTrans, CblasNoTrans, O, K, N, bp, O, ap, K, T(0), rp, K); break;
+    }
+  });
+  return r;
+}
+
 }  // namespace
 
 Shape conv2d_output_shape(const Shape& input, const Shape& weight, const Conv2dParams& p,
@@ -183,6 +208,11 @@ Tensor conv2d(const Tensor& x, const Tensor& w0, const Conv2dParams& p, const Te
     fail(op, "bias " + shape_str(bias0.shape()) + " (" + dtype_name(bias0.dtype()) + ") must be [" +
                  std::to_string(g.O) + "] " + dtype_name(x.dtype()) + " for weight " + shape_str(w0.shape()));
   const Tensor w = w0.contiguous(), bias = bias0.defined() ? bias0.contiguous() : bias0;
+  if (g.whole_image() && x.numel() > 0 && w.numel() > 0) {
+    Tensor y = whole_image_gemm(WholeImage::forward, x, w, g, {g.N, g.O, 1, 1});
+    if (bias.defined()) y = add(y, bias.reshape({1, g.O, 1, 1}));
+    return y;
+  }
   Tensor y({g.N, g.O, g.Ho, g.Wo}, x.dtype());
   if (y.numel() == 0) return y;
   const int nt = image_threads(g);
@@ -229,6 +259,7 @@ Tensor input_grad(const std::string& op, const Tensor& g0, const Tensor& w0, con
   Tensor dx({geo.N, geo.C, geo.H, geo.W}, g0.dtype());
   if (dx.numel() == 0) return dx;
   if (geo.O == 0) { dx.fill_(0); return dx; }
+  if (geo.whole_image()) return whole_image_gemm(WholeImage::input_grad, g0, w, geo, dx.shape());
   const int nt = image_threads(geo);
 #ifdef LATENT_CONV_DIRECT
   if (use_direct(geo, g0.dtype(), geo.C)) {  // reads g through its strides
@@ -285,6 +316,7 @@ Tensor conv2d_weight_grad(const Tensor& x, const Tensor& g0, const Shape& weight
   Tensor dw(weight_shape, x.dtype());
   const int64_t K = geo.K(), P = geo.P(), OK = geo.O * K;
   if (geo.N == 0 || OK == 0) { dw.fill_(0); return dw; }
+  if (geo.whole_image()) return whole_image_gemm(WholeImage::weight_grad, x, g0, geo, weight_shape);
   const int nt = image_threads(geo);
 #ifdef LATENT_CONV_DIRECT
   if (use_direct(geo, x.dtype(), geo.O)) {  // reads x and g through their strides

@@ -33,6 +33,13 @@ struct Geom {
   bool pointwise() const {
     return kh == 1 && kw == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0;
   }
+  // A kernel as large as the unpadded image gives one output pixel per image:
+  // col_n is x_n itself (one column), so over the batch the convolution is the
+  // linear layer Y [N,O] = X [N,K] Wᵀ. (DCGAN's first transposed convolution
+  // from a 1x1 noise "image" and its critic's last 7x7 layer are of this kind.)
+  bool whole_image() const {
+    return kh == H && kw == W && p.pad_h == 0 && p.pad_w == 0 && p.dil_h == 1 && p.dil_w == 1;
+  }
 };
 
 // ---- defined in conv.cpp ----

@@ -233,9 +233,13 @@ Tensor square(const Tensor& a) { return unary<true>("square", a, [](auto x) { re
 Tensor reciprocal(const Tensor& a) { return unary("reciprocal", a, [](auto x) { return 1 / x; }); }
 Tensor clamp(const Tensor& a, double lo, double hi) {
   if (lo > hi) fail("clamp", "lo " + std::to_string(lo) + " > hi " + std::to_string(hi));
-  return unary<true>("clamp", a, [lo, hi](auto x) {
-    using T = decltype(x);
-    return x < (T)lo ? (T)lo : (x > (T)hi ? (T)hi : x);
+  if (!a.defined()) fail("clamp", "undefined tensor operand");
+  // min(max(x, lo), hi) keeps a NaN x (both return their first argument when a
+  // comparison is false) and compiles to vector min/max instructions.
+  return detail::dispatch_all(a.dtype(), "clamp", [&](auto z_) {
+    using T = decltype(z_);
+    const T l = (T)lo, h = (T)hi;
+    return unary_kernel<T>(a, [l, h](T x) { return std::min(std::max(x, l), h); });
   });
 }
 // sigmoid(x) = 1/(1+e^-x); for x < 0 use e^x/(1+e^x) so e^-x never overflows.
@@ -258,7 +262,18 @@ Tensor relu(const Tensor& a) {
   return unary<true>("relu", a, [](auto x) { return x > 0 ? x : (decltype(x))0; });
 }
 Tensor leaky_relu(const Tensor& a, double slope) {
-  return unary("leaky_relu", a, [slope](auto x) { return x > 0 ? x : (decltype(x))(slope * x); });
+  if (!a.defined()) fail("leaky_relu", "undefined tensor operand");
+  // The slope is rounded to the element type once, so the float loop stays in
+  // float vectors (a double product would convert every element back and forth).
+  return detail::dispatch_float(a.dtype(), "leaky_relu", [&](auto z_) {
+    using T = decltype(z_);
+    const T s = (T)slope;
+    // max(x,0) + s·min(x,0) equals x > 0 ? x : s·x exactly (also for ±0, ±inf
+    // and NaN) without a branch: the branch on the sign of random data
+    // mispredicts half the time, and GCC won't turn it into a vector select
+    // because s·x "might trap" (-ftrapping-math).
+    return unary_kernel<T>(a, [s](T x) { return std::max(x, T(0)) + s * std::min(x, T(0)); });
+  });
 }
 Tensor elu(const Tensor& a, double alpha) {
   return unary("elu", a, [alpha](auto x) {

@@ -114,7 +114,9 @@ TEST_CASE("conv2d and both gradients match the direct-loop reference") {
       {{2, 4, 5, 6}, {3, 4, 1, 1}, Conv2dParams()},                  // 1x1: x is the column matrix
       {{2, 4, 5, 6}, {3, 4, 1, 1}, Conv2dParams(2, 1)},              // 1x1 strided and padded
       {{1, 2, 6, 5}, {3, 2, 5, 5}, Conv2dParams(1, 2)},              // one image: BLAS-threaded path
-      {{4, 1, 3, 3}, {2, 1, 3, 3}, Conv2dParams(1, 0)},              // kernel = whole image
+      {{4, 1, 3, 3}, {2, 1, 3, 3}, Conv2dParams(1, 0)},              // kernel = whole image:
+      {{3, 16, 4, 3}, {24, 16, 4, 3}, Conv2dParams(2, 0)},           //   one GEMM over the batch
+      {{5, 17, 1, 1}, {8, 17, 1, 1}, Conv2dParams()},                //   (also 1x1 on 1x1)
       // Channel counts that fill whole vector registers: the float32 direct path
       // (on AVX2 / AVX-512 builds), including the flipped-kernel input grad.
       {{2, 16, 6, 5}, {16, 16, 3, 3}, Conv2dParams(1, 1)},
@@ -154,6 +156,8 @@ TEST_CASE("conv2d reads strided views and gives the same for any thread count") 
     }
     // 1x1 with a strided input cannot use x as the column matrix directly.
     check_against_reference(x_t, rand64({16, C, 1, 1}, 16), {}, DType::f64, 17);
+    // Nor can the whole-image GEMM: it copies a strided x first.
+    for (DType d : {DType::f32, DType::f64}) check_against_reference(x_t, rand64({16, C, 7, 8}, 24), {}, d, 25);
   }
   // Strided and broadcast grads (sum() sends back an expanded one), both paths.
   for (int64_t C : {3, 16})
@@ -299,6 +303,12 @@ TEST_CASE("gradcheck: conv2d, its two adjoints, conv_transpose2d") {
              {rand64({2, 3, 3, 3}, 56), rand64(ws, 57)});
   CHECK_GRAD([&](const std::vector<Var>& v) { return conv2d_weight_grad(v[0], v[1], ws, p); },
              {rand64(xs, 58), rand64({2, 3, 3, 3}, 59)});
+  // Kernel = whole image (one GEMM over the batch), with bias, on a strided
+  // input; and its transpose from a 1x1 image (DCGAN's first layer).
+  CHECK_GRAD(conv_fn(Conv2dParams(1, 0)), {rand64({3, 2, 4, 3}, 63).transpose(2, 3), rand64({4, 2, 3, 4}, 64),
+                                           rand64({4}, 65)});
+  CHECK_GRAD([](const std::vector<Var>& v) { return conv_transpose2d(v[0], v[1], v[2], Conv2dParams(1, 0)); },
+             {rand64({2, 3, 1, 1}, 66), rand64({3, 2, 3, 3}, 67), rand64({2}, 68)});
   // conv_transpose2d with stride 2, padding 1, output padding 1, bias.
   CHECK_GRAD([](const std::vector<Var>& v) { return conv_transpose2d(v[0], v[1], v[2], Conv2dParams(2, 1), 1, 1); },
              {rand64({2, 3, 3, 3}, 60), rand64({3, 2, 3, 3}, 61), rand64({2}, 62)});
