@@ -81,20 +81,6 @@ void write_atomically(const std::string& op, const std::string& path, Body body)
   }
 }
 
-std::vector<uint8_t> read_whole_file(const std::string& op, const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(op, path + ": is a directory, not a file");
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail(op, path + ": cannot open: " + errno_text());
-  std::vector<uint8_t> buf;
-  uint8_t chunk[1 << 16];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) buf.insert(buf.end(), chunk, chunk + n);
-  bool bad = std::ferror(f);
-  std::fclose(f);
-  if (bad) fail(op, path + ": reading failed: " + errno_text());
-  return buf;
-}
 
 // Bounds-checked reading of the file's bytes. After the CRC has matched, an
 // overrun can only come from a faulty writer, so it is reported as corruption.
@@ -115,6 +101,22 @@ struct Cursor {
 };
 
 }  // namespace
+
+std::vector<uint8_t> read_file_bytes(const std::string& op, const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) fail(op, path + ": cannot open: no such file");
+  if (std::filesystem::is_directory(path, ec)) fail(op, path + ": is a directory, not a file");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail(op, path + ": cannot open: " + errno_text());
+  std::vector<uint8_t> buf;
+  uint8_t chunk[1 << 16];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) buf.insert(buf.end(), chunk, chunk + n);
+  bool bad = std::ferror(f);
+  std::fclose(f);
+  if (bad) fail(op, path + ": reading failed: " + errno_text());
+  return buf;
+}
 
 void save_tensors(const std::string& path, const std::map<std::string, Tensor>& tensors) {
   // Row-major copies first: their sizes give the total for the header.
@@ -148,7 +150,7 @@ void save_tensors(const std::string& path, const std::map<std::string, Tensor>& 
 }
 
 std::map<std::string, Tensor> load_tensors(const std::string& path) {
-  const std::vector<uint8_t> b = read_whole_file("load_tensors", path);
+  const std::vector<uint8_t> b = read_file_bytes("load_tensors", path);
   auto bad = [&](const std::string& why) { fail("load_tensors", path + ": " + why); };
   const size_t size = b.size(), minimum = kHeaderBytes + kTrailerBytes;
 

@@ -53,8 +53,10 @@
 // size, CRC, dtype codes, shapes) and says which file and what is wrong.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "nn/module.h"
 #include "nn/optim.h"
@@ -86,5 +88,10 @@ void save_checkpoint(const std::string& path, const nn::Module& model,
 std::map<std::string, double> load_checkpoint(const std::string& path, nn::Module& model,
                                               nn::Optimizer* opt = nullptr,
                                               Generator* gen = nullptr);
+
+// The whole file as bytes, for the loaders here and in npy.h and data.h. Errors
+// name op and the path: missing ("cannot open: no such file"), a directory, a
+// read failure.
+std::vector<uint8_t> read_file_bytes(const std::string& op, const std::string& path);
 
 }  // namespace latent

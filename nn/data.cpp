@@ -2,6 +2,8 @@
 // datasets, batching and transforms are in nn/loader.cpp.
 #include "nn/data.h"
 
+#include "nn/checkpoint.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -23,21 +25,6 @@ namespace {
 
 // ---- files ----
 
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::error_code ec;
-  auto st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) fail(path, "no such file");
-  if (fs::is_directory(st)) fail(path, "is a directory, not a file");
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
-  std::streamoff n = f.tellg();
-  if (n < 0) fail(path, "cannot determine the file size");
-  std::vector<uint8_t> buf((size_t)n);
-  f.seekg(0);
-  if (n > 0 && !f.read(reinterpret_cast<char*>(buf.data()), n))
-    fail(path, "read error after " + std::to_string(f.gcount()) + " of " + std::to_string(n) + " bytes");
-  return buf;
-}
 
 bool is_gzip(const std::vector<uint8_t>& b) { return b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b; }
 
@@ -134,7 +121,7 @@ struct RawIdx {
 
 RawIdx parse_idx(const std::string& path, int expected_ndims) {
   RawIdx r;
-  r.buf = read_bytes(path);
+  r.buf = read_file_bytes("read_idx", path);
   if (r.buf.empty()) fail(path, "empty file (0 bytes)");
   bool gz = is_gzip(r.buf);
   if (gz) r.buf = gunzip(path, r.buf);

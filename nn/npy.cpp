@@ -1,6 +1,8 @@
 // latent/nn — .npy and .npz files (see npy.h for the formats).
 #include "nn/npy.h"
 
+#include "nn/checkpoint.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -18,20 +20,6 @@ namespace {
 
 const char kNpyMagic[] = "\x93NUMPY";  // 6 bytes
 
-std::vector<uint8_t> read_file(const std::string& op, const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(op, path + ": is a directory, not a file");
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail(op, path + ": cannot open: " + std::strerror(errno));
-  std::vector<uint8_t> buf;
-  uint8_t chunk[1 << 16];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) buf.insert(buf.end(), chunk, chunk + n);
-  bool bad = std::ferror(f);
-  std::fclose(f);
-  if (bad) fail(op, path + ": reading failed");
-  return buf;
-}
 
 void write_file(const std::string& op, const std::string& path, const std::vector<uint8_t>& bytes) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -207,7 +195,7 @@ Tensor decode_npy(const uint8_t* data, size_t size, const std::string& source) {
 void save_npy(const std::string& path, const Tensor& t) { write_file("save_npy", path, encode_npy(t)); }
 
 Tensor load_npy(const std::string& path) {
-  std::vector<uint8_t> b = read_file("load_npy", path);
+  std::vector<uint8_t> b = read_file_bytes("load_npy", path);
   return decode_npy(b.data(), b.size(), path);
 }
 
@@ -275,7 +263,7 @@ void save_npz(const std::string& path, const std::map<std::string, Tensor>& arra
 }
 
 std::map<std::string, Tensor> load_npz(const std::string& path) {
-  const std::vector<uint8_t> b = read_file("load_npz", path);
+  const std::vector<uint8_t> b = read_file_bytes("load_npz", path);
   auto bad = [&](const std::string& why) { fail("load_npz", path + ": " + why); };
   const size_t size = b.size();
   auto need = [&](size_t pos, size_t n, const std::string& what) {
