@@ -179,12 +179,20 @@ template <class Sampler>
 void run_sweeps(GibbsState& state, const LdaGibbsOptions& opt, LdaGibbsResult& r) {
   Sampler sampler(state, opt.seed + 1);
   double secs = 0;
+  int64_t samples = 0;
   for (int64_t t = 1; t <= opt.sweeps; ++t) {
     const auto t0 = std::chrono::steady_clock::now();
     sampler.sweep();
     secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const bool log_now = opt.log_joint_every > 0 && (t % opt.log_joint_every == 0 || t == 1);
-    if (opt.on_sweep || log_now) sampler.sync();
+    const bool average_now = opt.average_from > 0 && t >= opt.average_from &&
+                             (t - opt.average_from) % std::max<int64_t>(1, opt.average_every) == 0;
+    if (opt.on_sweep || log_now || average_now) sampler.sync();
+    if (average_now) {
+      Tensor phi = gibbs_phi(state);
+      r.phi = r.phi.defined() ? r.phi + phi : phi;
+      r.phi_samples = ++samples;
+    }
     if (log_now) {
       r.log_joint.push_back(gibbs_log_joint(state));
       r.log_joint_sweep.push_back(t);
@@ -206,7 +214,10 @@ LdaGibbsResult lda_gibbs(const Corpus& train, const LdaGibbsOptions& opt) {
   else
     run_sweeps<SparseGibbsSampler>(r.state, opt, r);
   r.tokens_per_second = r.sample_seconds > 0 ? (double)opt.sweeps * (double)train.num_tokens() / r.sample_seconds : 0;
-  r.phi = gibbs_phi(r.state);
+  if (r.phi.defined())
+    r.phi = r.phi / (double)r.phi_samples;
+  else
+    r.phi = gibbs_phi(r.state);
   r.theta = gibbs_theta(r.state);
   return r;
 }

@@ -140,13 +140,19 @@ struct LdaGibbsOptions {
   GibbsSamplerKind sampler = GibbsSamplerKind::sparse;
   uint64_t seed = 0;
   int64_t log_joint_every = 0;  // record gibbs_log_joint every n sweeps (0: never)
+  // > 0: phi is the mean of the φ estimates of every average_every-th sweep from
+  // sweep average_from on (several posterior samples average out the noise of
+  // one; Griffiths & Steyvers 2004 section 2.2); 0: φ of the final state.
+  int64_t average_from = 0;
+  int64_t average_every = 5;
   // Called after every sweep with the state synced (counts current), e.g. to draw pictures.
   std::function<void(int64_t sweep, const GibbsState&)> on_sweep = {};
 };
 
 struct LdaGibbsResult {
   GibbsState state;
-  Tensor phi, theta;                 // estimates from the final state
+  Tensor phi, theta;                 // φ (averaged when asked) and θ of the final state
+  int64_t phi_samples = 1;           // states averaged into phi
   std::vector<double> log_joint;     // when asked for
   std::vector<int64_t> log_joint_sweep;
   double sample_seconds = 0;         // the sweeps only

@@ -1,0 +1,131 @@
+// Chapter 04 benchmarks (issue #5) on the fortunes corpus, run beside
+// scikit-learn by bench/run_ch04.sh:
+//
+//   gibbs_<plain|sparse>_k<K>  tokens per second of one thread, K = 20, 100, 1000:
+//                    token updates / seconds over `sweeps` sweeps from the random
+//                    start (100 sweeps at K = 20, 50 at K = 100, 20 at K = 1000;
+//                    the same sweeps for both samplers), α = 50/K, β = 0.01
+//   fit_<plain|sparse>_k20  the fit the peers are scored on: K = 20, α = 2.5, β = 0.01,
+//                    50, 100, 150 and 200 sweeps (separate runs, φ averaged over every
+//                    5th sweep of the second half), held-out θ by Gibbs folding in (50
+//                    sweeps, 10 burn-in), document-completion perplexity; the time is
+//                    the whole fit + fold-in; _to_target: the first run at <= 4240
+//   vem_k20          variational EM, K = 20, α = 1/K, 20 iterations: seconds per
+//                    iteration and document-completion perplexity
+//
+// The corpus is read with latent's own reader from /usr/share/games/fortunes
+// (its counts are checked against the peer's bag: 14,762 / 10,487 / 181,897) and
+// split with the rows /work/shared/bench/fortunes_corpus.py wrote to BOW_DIR
+// (train.docs, test.docs), so both sides train and score on the same documents.
+// Each line: workload=<name> threads=1 key=value ...
+//
+// Usage: ch04_bench BOW_DIR [workload-prefix...]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "models/ch04/corpus.h"
+#include "models/ch04/lda_gibbs.h"
+#include "models/ch04/lda_vem.h"
+#include "models/ch04/topic_eval.h"
+
+using namespace latent;
+using namespace latent::models;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool wanted(const std::vector<std::string>& only, const std::string& name) {
+  if (only.empty()) return true;
+  for (auto& p : only)
+    if (name.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+template <class Sampler>
+double tokens_per_second(const Corpus& train, int64_t K, int64_t sweeps) {
+  GibbsState s = gibbs_init(train, K, 50.0 / (double)K, 0.01, 0);
+  Sampler sampler(s, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < sweeps; ++i) sampler.sweep();
+  return (double)sweeps * (double)train.num_tokens() / seconds_since(t0);
+}
+
+// One fit of `sweeps` sweeps (φ averaged over every 5th sweep of the second half), then
+// held-out θ by folding in, then the perplexity; the time is all of it, wall clock.
+void fit(GibbsSamplerKind kind, const CorpusSplit& split, const CompletionHalves& halves,
+         const std::vector<bool>& seen, double target) {
+  const std::string name = std::string("fit_") + gibbs_sampler_name(kind) + "_k20";
+  double reached_at = -1;
+  int64_t reached_sweeps = -1;
+  for (int64_t sweeps : {50, 100, 150, 200}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    LdaGibbsResult r = lda_gibbs(split.train, {.K = 20, .alpha = 2.5, .beta = 0.01, .sweeps = sweeps, .sampler = kind,
+                                               .seed = 0, .average_from = sweeps / 2, .average_every = 5});
+    Tensor theta = gibbs_infer_theta(r.phi, halves.observed, 2.5, 50, 10, 0);
+    const double secs = seconds_since(t0);
+    const double ppl = completion_perplexity(theta, r.phi, halves.scored, seen).perplexity;
+    if (reached_at < 0 && ppl <= target) reached_at = secs, reached_sweeps = sweeps;
+    std::printf("workload=%s threads=1 sweeps=%ld seconds=%.4f sample_seconds=%.4f tokens_per_second=%.4g "
+                "perplexity=%.1f\n", name.c_str(), (long)sweeps, secs, r.sample_seconds, r.tokens_per_second, ppl);
+    std::fflush(stdout);
+  }
+  std::printf("workload=%s_to_target threads=1 target=%.0f sweeps=%ld seconds=%.4f\n", name.c_str(), target,
+              (long)reached_sweeps, reached_at);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: ch04_bench BOW_DIR [workload-prefix...]\n");
+    return 2;
+  }
+  const std::string bow_dir = argv[1];
+  std::vector<std::string> only(argv + 2, argv + argc);
+  set_num_threads(1);
+  auto t0 = std::chrono::steady_clock::now();
+  Corpus all = build_corpus(read_fortune_files(), {.stop_words = english_stop_words()}, {.min_df = 3});
+  std::printf("corpus docs=%ld vocab=%ld tokens=%ld read_seconds=%.3f (peer bag: 14762 10487 181897)\n",
+              (long)all.num_docs(), (long)all.vocab_size(), (long)all.num_tokens(), seconds_since(t0));
+  CorpusSplit split = read_split(all, bow_dir);
+  CompletionHalves halves = completion_halves(split.test);
+  const std::vector<bool> seen = words_seen(split.train);
+  std::printf("split %s: train docs=%ld tokens=%ld, test docs=%ld tokens=%ld\n", split.how.c_str(),
+              (long)split.train.num_docs(), (long)split.train.num_tokens(), (long)split.test.num_docs(),
+              (long)split.test.num_tokens());
+  std::fflush(stdout);
+
+  for (int64_t K : {20, 100, 1000}) {
+    const int64_t sweeps = K == 20 ? 100 : K == 100 ? 50 : 20;
+    for (auto kind : {GibbsSamplerKind::plain, GibbsSamplerKind::sparse}) {
+      const std::string name = std::string("gibbs_") + gibbs_sampler_name(kind) + "_k" + std::to_string(K);
+      if (!wanted(only, name)) continue;
+      const double tps = kind == GibbsSamplerKind::plain ? tokens_per_second<PlainGibbsSampler>(split.train, K, sweeps)
+                                                         : tokens_per_second<SparseGibbsSampler>(split.train, K, sweeps);
+      std::printf("workload=%s threads=1 sweeps=%ld tokens_per_second=%.4g\n", name.c_str(), (long)sweeps, tps);
+      std::fflush(stdout);
+    }
+  }
+  if (wanted(only, "fit_sparse")) fit(GibbsSamplerKind::sparse, split, halves, seen, 4240);
+  if (wanted(only, "fit_plain")) fit(GibbsSamplerKind::plain, split, halves, seen, 4240);
+  if (wanted(only, "vem")) {
+    BagOfWords train = bag_of_words(split.train);
+    t0 = std::chrono::steady_clock::now();
+    LdaVemResult r = lda_vem(train, {.K = 20, .max_iter = 20, .tol = 0, .seed = 0});
+    const double secs = seconds_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    Tensor theta = lda_vem_infer_theta(r.beta, bag_of_words(halves.observed), 1.0 / 20);
+    const double infer = seconds_since(t0);
+    const double ppl = completion_perplexity(theta, r.beta, halves.scored, seen).perplexity;
+    std::printf("workload=vem_k20 threads=1 iters=%ld seconds=%.4f seconds_per_iter=%.4f infer_seconds=%.4f "
+                "perplexity=%.1f\n",
+                (long)r.n_iter, secs, secs / (double)r.n_iter, infer, ppl);
+  }
+  return 0;
+}
