@@ -88,7 +88,22 @@ void check_alpha(const std::string& op, int64_t K, double alpha) {
 
 }  // namespace
 
+static LdaVemResult lda_vem_single(const BagOfWords& bow, const LdaVemOptions& opt);
+
 LdaVemResult lda_vem(const BagOfWords& bow, const LdaVemOptions& opt) {
+  if (opt.n_init < 1) fail("lda_vem", "n_init must be >= 1, got " + std::to_string(opt.n_init));
+  LdaVemResult best;
+  for (int64_t i = 0; i < opt.n_init; ++i) {
+    LdaVemOptions o = opt;
+    o.seed = opt.seed + (uint64_t)i;
+    LdaVemResult r = lda_vem_single(bow, o);
+    r.best_init = i;
+    if (i == 0 || r.elbo_history.back() > best.elbo_history.back()) best = std::move(r);
+  }
+  return best;
+}
+
+static LdaVemResult lda_vem_single(const BagOfWords& bow, const LdaVemOptions& opt) {
   const double alpha = opt.alpha > 0 ? opt.alpha : 1.0 / (double)opt.K;
   check_alpha("lda_vem", opt.K, alpha);
   if (bow.total() <= 0) fail("lda_vem", "the corpus has no tokens (" + std::to_string(bow.num_docs) + " documents)");

@@ -38,6 +38,10 @@ struct LdaVemOptions {
   int64_t e_step_max_iter = 100;
   double e_step_tol = 1e-3;   // stop a document's E-step when mean |Δγ_k| < e_step_tol
   uint64_t seed = 0;          // random initial β
+  // Restarts from fresh random β (seeds seed, seed+1, ...): the ELBO has local
+  // optima (on bars, two true topics can share one learned topic), and the run
+  // with the highest final ELBO is kept.
+  int64_t n_init = 1;
 };
 
 struct LdaVemResult {
@@ -47,6 +51,7 @@ struct LdaVemResult {
   std::vector<double> seconds_per_iter;
   int64_t n_iter = 0;
   bool converged = false;
+  int64_t best_init = 0;  // which restart won
 };
 
 LdaVemResult lda_vem(const BagOfWords& bow, const LdaVemOptions& opt);
