@@ -52,8 +52,16 @@ if max(float(sys.argv[3].split()[0]), float(sys.argv[4].split()[0])) > int(sys.a
     print(f'WARNING: other processes were using the {sys.argv[5]} cores: timings are noisy; rerun on a quiet machine')
 goals = []
 tps = {r['workload']: float(r['tokens_per_second']) for r in lat if r['workload'].startswith('gibbs_')}
+cps = {r['workload']: float(r['tokens_per_cpu_second']) for r in lat if r['workload'].startswith('gibbs_')}
+if cps:
+    print('\nGibbs tokens per CPU second of the sampling thread (what a quiet core would give):')
+    print(f"{'K':>6} {'plain':>10} {'SparseLDA':>10} {'speed-up':>9}")
+    for K in (20, 100, 1000):
+        p, s = cps.get(f'gibbs_plain_k{K}'), cps.get(f'gibbs_sparse_k{K}')
+        if p and s:
+            print(f'{K:>6} {p:10.3g} {s:10.3g} {s / p:8.2f}x')
 if tps:
-    print('\nGibbs tokens per second, one thread (all sweeps from the random start):')
+    print('\nGibbs tokens per wall-clock second, one thread (all sweeps from the random start):')
     print(f"{'K':>6} {'plain':>10} {'SparseLDA':>10} {'speed-up':>9}")
     warp = {20: 1.85e7, 100: 1.5e7}
     for K in (20, 100, 1000):
@@ -61,7 +69,9 @@ if tps:
         if p and s:
             print(f'{K:>6} {p:10.3g} {s:10.3g} {s / p:8.2f}x')
             if K in warp:
-                goals.append((f'SparseLDA >= WarpLDA tokens/s at K={K} ({warp[K]:.3g}, measured earlier)', s >= warp[K], f'{s:.3g}'))
+                goals.append((f'SparseLDA >= WarpLDA tokens/s at K={K} ({warp[K]:.3g}, measured earlier), wall', s >= warp[K], f'{s:.3g}'))
+                c = cps.get(f'gibbs_sparse_k{K}')
+                goals.append((f'  ... per CPU second of the thread', c >= warp[K], f'{c:.3g}'))
     ups = [tps[f'gibbs_sparse_k{K}'] / tps[f'gibbs_plain_k{K}'] for K in (20, 100, 1000)
            if f'gibbs_sparse_k{K}' in tps and f'gibbs_plain_k{K}' in tps]
     if len(ups) == 3:
@@ -70,10 +80,11 @@ if tps:
 fits = [r for r in lat if r['workload'].startswith('fit_') and not r['workload'].endswith('_to_target')]
 if fits:
     print('\nK = 20 fits, document-completion perplexity (fit + held-out fold-in, wall seconds):')
-    print(f"{'model':28} {'sweeps/iters':>12} {'seconds':>8} {'perplexity':>10} {'time / sklearn':>15}")
+    print(f"{'model':28} {'sweeps/iters':>12} {'seconds':>8} {'perplexity':>10} {'time / sklearn':>15} {'CPU s':>7}")
     for r in fits:
         ratio = f"{float(r['seconds']) / sk_s:.3f}" if sk_s else '-'
-        print(f"{r['workload']:28} {r['sweeps']:>12} {float(r['seconds']):8.2f} {float(r['perplexity']):10.1f} {ratio:>15}")
+        print(f"{r['workload']:28} {r['sweeps']:>12} {float(r['seconds']):8.2f} {float(r['perplexity']):10.1f} {ratio:>15}"
+              f" {float(r['cpu_seconds']):7.2f}")
 for r in lat:
     if r['workload'] == 'vem_k20':
         print(f"{'vem_k20 (variational EM)':28} {r['iters']:>12} {float(r['seconds']):8.2f} {float(r['perplexity']):10.1f}"
@@ -84,8 +95,11 @@ for r in lat:
     if r['workload'].endswith('_to_target'):
         s = float(r['seconds'])
         ok = 0 < s < 1.9
-        goals.append((f"{r['workload'][:-10]}: perplexity <= 4240 in < 1.9 s", ok,
+        goals.append((f"{r['workload'][:-10]}: perplexity <= 4240 in < 1.9 s (wall)", ok,
                       f"{s:.2f} s at {r['sweeps']} sweeps" if s > 0 else 'not reached in 200 sweeps'))
+        c = float(r['cpu_seconds'])
+        if c > 0:
+            goals.append((f"{r['workload'][:-10]}: the same in CPU seconds of the thread", c < 1.9, f'{c:.2f} CPU s'))
         if sk_s and s > 0:
             goals.append((f"{r['workload'][:-10]}: faster than scikit-learn to a lower perplexity", s < sk_s,
                           f'{s / sk_s:.3f}x its time'))

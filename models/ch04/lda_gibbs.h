@@ -94,10 +94,9 @@ class SparseGibbsSampler {
  private:
   void begin_doc(int64_t d);
   void end_doc();
-  void remove_token(int32_t w, int32_t k);
-  void add_token(int32_t w, int32_t k);
-  int32_t draw(int32_t w);
-  void word_decrement(int32_t w, int32_t k);
+  void topic_leave(int32_t k);
+  void topic_join(int32_t k);
+  int32_t update_token(int32_t w, int32_t old);
   void word_increment(int32_t w, int32_t k);
 
   GibbsState& s_;

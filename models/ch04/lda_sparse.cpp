@@ -63,21 +63,8 @@ void SparseGibbsSampler::sync() {
     }
 }
 
-// Word w's count for topic k goes down by one; the list stays sorted (the entry
-// bubbles towards the end; at count 0 it is dropped).
-void SparseGibbsSampler::word_decrement(int32_t w, int32_t k) {
-  uint32_t* e = entries_.data() + word_start_[w];
-  const int32_t n = word_len_[w];
-  int32_t p = 0;
-  while ((e[p] & topic_mask_) != (uint32_t)k) ++p;  // present: the token is counted there
-  e[p] -= 1u << topic_bits_;
-  while (p + 1 < n && e[p] < e[p + 1]) {
-    std::swap(e[p], e[p + 1]);
-    ++p;
-  }
-  if ((e[n - 1] >> topic_bits_) == 0) --word_len_[w];
-}
-
+// Word w's count for topic k goes up by one (a new entry when k had none);
+// the entry bubbles towards the front to keep the list sorted.
 void SparseGibbsSampler::word_increment(int32_t w, int32_t k) {
   uint32_t* e = entries_.data() + word_start_[w];
   const int32_t n = word_len_[w];
@@ -112,8 +99,8 @@ void SparseGibbsSampler::end_doc() {
   }
 }
 
-// Token (w, k) leaves: n_dk, n_k and n_kw drop by one; s, r and c_k follow.
-void SparseGibbsSampler::remove_token(int32_t w, int32_t k) {
+// Token of topic k leaves the document: n_dk and n_k drop by one; s, r and c_k follow.
+void SparseGibbsSampler::topic_leave(int32_t k) {
   const double ab = s_.alpha * s_.beta, vbeta = (double)s_.V * s_.beta;
   s_sum_ -= ab * inv_denom_[k];
   r_sum_ -= s_.beta * doc_topic_[k] * inv_denom_[k];
@@ -127,10 +114,9 @@ void SparseGibbsSampler::remove_token(int32_t w, int32_t k) {
     *it = doc_topics_.back();
     doc_topics_.pop_back();
   }
-  word_decrement(w, k);
 }
 
-void SparseGibbsSampler::add_token(int32_t w, int32_t k) {
+void SparseGibbsSampler::topic_join(int32_t k) {
   const double ab = s_.alpha * s_.beta, vbeta = (double)s_.V * s_.beta;
   s_sum_ -= ab * inv_denom_[k];
   r_sum_ -= s_.beta * doc_topic_[k] * inv_denom_[k];
@@ -139,42 +125,74 @@ void SparseGibbsSampler::add_token(int32_t w, int32_t k) {
   s_sum_ += ab * inv_denom_[k];
   r_sum_ += s_.beta * doc_topic_[k] * inv_denom_[k];
   coef_[k] = (doc_topic_[k] + s_.alpha) * inv_denom_[k];
-  word_increment(w, k);
 }
 
-// One draw from s + r + q for a token of word w (already removed).
-int32_t SparseGibbsSampler::draw(int32_t w) {
-  const uint32_t* e = entries_.data() + word_start_[w];
+// One token of word w moves from topic `old` to a topic drawn from s + r + q.
+// The word list is walked once: the q loop also takes the token out of its
+// entry, and a topic drawn from q is incremented where the loop found it.
+int32_t SparseGibbsSampler::update_token(int32_t w, int32_t old) {
+  topic_leave(old);
+  uint32_t* e = entries_.data() + word_start_[w];
   const int32_t n = word_len_[w];
+  const uint32_t one = 1u << topic_bits_;
+  int32_t pos_old = -1;
   double q_sum = 0;
   for (int32_t j = 0; j < n; ++j) {  // q: c_k n_kw over the word's nonzero topics
-    const double q = coef_[e[j] & topic_mask_] * (double)(e[j] >> topic_bits_);
+    const uint32_t t = e[j] & topic_mask_;
+    if (t == (uint32_t)old) {
+      e[j] -= one;
+      pos_old = j;
+    }
+    const double q = coef_[t] * (double)(e[j] >> topic_bits_);
     q_[j] = q;
     q_sum += q;
   }
   double u = rng_.uniform() * (s_sum_ + r_sum_ + q_sum);
+  int32_t k, jn = -1;
   if (u < q_sum) {
     ++draws_q_;
     int32_t j = 0;
     while (j < n - 1 && (u -= q_[j]) >= 0) ++j;
-    return (int32_t)(e[j] & topic_mask_);
-  }
-  u -= q_sum;
-  if (u < r_sum_) {
+    k = (int32_t)(e[j] & topic_mask_);
+    if ((e[j] >> topic_bits_) > 0 || j == pos_old) jn = j;
+  } else if ((u -= q_sum) < r_sum_) {
     ++draws_r_;
     const size_t m = doc_topics_.size();
-    for (size_t j = 0; j + 1 < m; ++j) {
-      const int32_t k = doc_topics_[j];
-      if ((u -= s_.beta * doc_topic_[k] * inv_denom_[k]) < 0) return k;
-    }
-    return doc_topics_[m - 1];
+    size_t j = 0;
+    for (; j + 1 < m; ++j)
+      if ((u -= s_.beta * doc_topic_[doc_topics_[j]] * inv_denom_[doc_topics_[j]]) < 0) break;
+    k = doc_topics_[j];
+  } else {
+    u -= r_sum_;
+    ++draws_s_;
+    const double ab = s_.alpha * s_.beta;
+    k = 0;
+    while (k + 1 < s_.K && (u -= ab * inv_denom_[k]) >= 0) ++k;
   }
-  u -= r_sum_;
-  ++draws_s_;
-  const double ab = s_.alpha * s_.beta;
-  for (int64_t k = 0; k + 1 < s_.K; ++k)
-    if ((u -= ab * inv_denom_[k]) < 0) return (int32_t)k;
-  return (int32_t)(s_.K - 1);
+  if (jn == pos_old) {  // the same entry: back to its old count, the order is unchanged
+    e[jn] += one;
+  } else {
+    // Restore the order after the decrement (the entry bubbles towards the end;
+    // entries it passes move up by one, jn among them), then increment.
+    int32_t p = pos_old;
+    while (p + 1 < n && e[p] < e[p + 1]) {
+      std::swap(e[p], e[p + 1]);
+      if (p + 1 == jn) jn = p;
+      ++p;
+    }
+    if ((e[n - 1] >> topic_bits_) == 0) --word_len_[w];
+    if (jn < 0) {
+      word_increment(w, k);
+    } else {
+      e[jn] += one;
+      while (jn > 0 && e[jn] > e[jn - 1]) {
+        std::swap(e[jn], e[jn - 1]);
+        --jn;
+      }
+    }
+  }
+  topic_join(k);
+  return k;
 }
 
 void SparseGibbsSampler::sweep() {
@@ -185,11 +203,7 @@ void SparseGibbsSampler::sweep() {
   for (int64_t d = 0; d < s_.num_docs(); ++d) {
     begin_doc(d);
     for (int64_t i = s_.doc_start[d]; i < s_.doc_start[d + 1]; ++i) {
-      const int32_t w = s_.words[i];
-      remove_token(w, s_.z[i]);
-      const int32_t k = draw(w);
-      add_token(w, k);
-      s_.z[i] = k;
+      s_.z[i] = update_token(s_.words[i], s_.z[i]);
     }
     end_doc();
   }
@@ -207,11 +221,7 @@ void SparseGibbsSampler::resample(int64_t token) {
   s_sum_ = 0;
   for (int64_t k = 0; k < s_.K; ++k) s_sum_ += s_.alpha * s_.beta * inv_denom_[k];
   begin_doc(d);
-  const int32_t w = s_.words[token];
-  remove_token(w, s_.z[token]);
-  const int32_t k = draw(w);
-  add_token(w, k);
-  s_.z[token] = k;
+  s_.z[token] = update_token(s_.words[token], s_.z[token]);
   end_doc();
 }
 
