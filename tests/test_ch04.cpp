@@ -250,6 +250,10 @@ TEST_CASE("ch04: variational EM — the ELBO never decreases; inference of held-
   for (size_t i = 1; i < r.elbo_history.size(); ++i)
     CHECK_MESSAGE(r.elbo_history[i] >= r.elbo_history[i - 1] - 1e-9 * std::abs(r.elbo_history[i]),
                   "ELBO fell at iteration " << i << ": " << r.elbo_history[i - 1] << " -> " << r.elbo_history[i]);
+  // With topic smoothing the penalised objective never decreases either.
+  LdaVemResult sm = lda_vem(bow, {.K = 10, .alpha = 0.5, .eta = 0.1, .max_iter = 20, .tol = 0, .seed = 1});
+  for (size_t i = 1; i < sm.elbo_history.size(); ++i)
+    CHECK(sm.elbo_history[i] >= sm.elbo_history[i - 1] - 1e-9 * std::abs(sm.elbo_history[i]));
   // The ELBO is a lower bound on log p(w): above it is impossible; it must at least beat uniform words.
   CHECK(r.elbo_history.back() > bow.total() * std::log(1.0 / 25));
   Tensor theta = lda_vem_infer_theta(r.beta, bow, 0.5);

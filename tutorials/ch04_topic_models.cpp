@@ -166,11 +166,11 @@ void fortunes(Tutorial& T) {
     const double ps = seconds_since(t0), pp = completion_perplexity(tp, p.phi, halves.scored, seen).perplexity;
     T.say("plain sampler: " + fmt("%.0f", pp) + " in " + fmt("%.2f", ps) + " s");
     T.figure({"fortunes K=20 doc-completion perplexity, plain Gibbs", pp, "", "4264 (plain C++ Gibbs, 3.3 s)", setting});
-    LdaVemResult v = lda_vem(bag_of_words(split.train), {.K = 20, .max_iter = 20, .tol = 0, .seed = 0});
+    LdaVemResult v = lda_vem(bag_of_words(split.train), {.K = 20, .eta = 1.0 / 20, .max_iter = 20, .tol = 0, .seed = 0});
     Tensor tv = lda_vem_infer_theta(v.beta, bag_of_words(halves.observed), 1.0 / 20);
     const double vp = completion_perplexity(tv, v.beta, halves.scored, seen).perplexity;
     T.figure({"fortunes K=20 doc-completion perplexity, variational EM", vp, "",
-              "4439 (scikit-learn batch VB, 20 iterations)", "K=20, alpha 1/K, 20 iterations"});
+              "4439 (scikit-learn batch VB, 20 iterations)", "K=20, alpha = eta = 1/K, 20 iterations"});
   }
 
   T.step("Top words of the fortune topics", "The 8 most probable words of each topic, and its UMass coherence\n"

@@ -106,6 +106,7 @@ LdaVemResult lda_vem(const BagOfWords& bow, const LdaVemOptions& opt) {
 static LdaVemResult lda_vem_single(const BagOfWords& bow, const LdaVemOptions& opt) {
   const double alpha = opt.alpha > 0 ? opt.alpha : 1.0 / (double)opt.K;
   check_alpha("lda_vem", opt.K, alpha);
+  if (!(opt.eta >= 0)) fail("lda_vem", "eta must be >= 0, got " + std::to_string(opt.eta));
   if (bow.total() <= 0) fail("lda_vem", "the corpus has no tokens (" + std::to_string(bow.num_docs) + " documents)");
   const int64_t K = opt.K, V = bow.vocab_size, D = bow.num_docs;
   std::vector<double> beta_t((size_t)(V * K)), acc, gamma((size_t)(D * K));
@@ -133,13 +134,16 @@ static LdaVemResult lda_vem_single(const BagOfWords& bow, const LdaVemOptions& o
     for (int64_t d = 0; d < D; ++d)
       elbo += e_step_doc(bow, d, beta_t, K, alpha, opt.e_step_max_iter, opt.e_step_tol, gamma.data() + d * K,
                          acc.data());
-    // M-step: β_kw ∝ the soft counts; the ELBO's word term also holds
-    // Σ c φ log β, so the bound printed is before this step.
+    if (opt.eta > 0)  // the prior's term, with the β this E-step used
+      for (double b : beta_t) elbo += opt.eta * std::log(b);
+    // M-step: β_kw ∝ soft counts (+ eta); the objective recorded is the one before it.
     for (int64_t k = 0; k < K; ++k) {
       double s = 0;
       for (int64_t w = 0; w < V; ++w) s += acc[w * K + k];
-      if (s <= 0) fail("lda_vem", "topic " + std::to_string(k) + " lost all its mass");
+      if (s <= 0 && opt.eta <= 0) fail("lda_vem", "topic " + std::to_string(k) + " lost all its mass");
     }
+    if (opt.eta > 0)
+      for (auto& a : acc) a += opt.eta;
     normalise_topics(acc);
     beta_t.swap(acc);
     r.elbo_history.push_back(elbo);

@@ -33,6 +33,11 @@ namespace latent::models {
 struct LdaVemOptions {
   int64_t K = 10;
   double alpha = -1;          // symmetric Dirichlet on θ; <= 0 means 1 / K (scikit-learn's default)
+  // Smoothing of the topics: M-step β_kw ∝ soft counts + eta, the MAP estimate
+  // under a Dir(1 + eta) prior on each topic (Blei et al. section 5.4 smooth
+  // with a Dirichlet too). The recorded objective is then ELBO + eta Σ log β,
+  // which never decreases either. 0: the plain maximum-likelihood M-step.
+  double eta = 0;
   int64_t max_iter = 50;      // EM iterations
   double tol = 1e-6;          // stop when the ELBO rose by less than tol * |ELBO|
   int64_t e_step_max_iter = 100;
