@@ -10,6 +10,7 @@
 //                    5th sweep of the second half), held-out θ by Gibbs folding in (50
 //                    sweeps, 10 burn-in), document-completion perplexity; the time is
 //                    the whole fit + fold-in; _to_target: the first run at <= 4240
+//   seeds_sparse_k20 the 200-sweep SparseLDA fit with seeds 0..4: the spread between chains
 //   vem_k20          variational EM, K = 20, α = 1/K, topic smoothing η = 1/K
 //                    (scikit-learn's default priors), 20 iterations: seconds per
 //                    iteration and document-completion perplexity
@@ -134,6 +135,19 @@ int main(int argc, char** argv) {
   }
   if (wanted(only, "fit_sparse")) fit(GibbsSamplerKind::sparse, split, halves, seen, 4240);
   if (wanted(only, "fit_plain")) fit(GibbsSamplerKind::plain, split, halves, seen, 4240);
+  if (wanted(only, "seeds_sparse")) {  // chain-to-chain spread of the 200-sweep fit
+    double mean = 0;
+    for (uint64_t seed = 0; seed < 5; ++seed) {
+      LdaGibbsResult r = lda_gibbs(split.train, {.K = 20, .alpha = 2.5, .beta = 0.01, .sweeps = 200, .seed = seed,
+                                                 .average_from = 100, .average_every = 5});
+      Tensor theta = gibbs_infer_theta(r.phi, halves.observed, 2.5, 50, 10, seed);
+      const double ppl = completion_perplexity(theta, r.phi, halves.scored, seen).perplexity;
+      mean += ppl / 5;
+      std::printf("workload=seeds_sparse_k20 threads=1 seed=%lu sweeps=200 perplexity=%.1f\n", (unsigned long)seed, ppl);
+      std::fflush(stdout);
+    }
+    std::printf("workload=seeds_sparse_k20_mean threads=1 seeds=5 sweeps=200 perplexity=%.1f\n", mean);
+  }
   if (wanted(only, "vem")) {
     BagOfWords train = bag_of_words(split.train);
     t0 = std::chrono::steady_clock::now();

@@ -85,6 +85,11 @@ if fits:
         ratio = f"{float(r['seconds']) / sk_s:.3f}" if sk_s else '-'
         print(f"{r['workload']:28} {r['sweeps']:>12} {float(r['seconds']):8.2f} {float(r['perplexity']):10.1f} {ratio:>15}"
               f" {float(r['cpu_seconds']):7.2f}")
+seeds = [r for r in lat if r['workload'] == 'seeds_sparse_k20']
+if seeds:
+    ps = [float(r['perplexity']) for r in seeds]
+    print(f"{'fit_sparse_k20, seeds 0-4':28} {200:>12} {'':>8} {sum(ps) / len(ps):10.1f}   (mean; per seed "
+          + ', '.join(f'{p:.1f}' for p in ps) + ')')
 for r in lat:
     if r['workload'] == 'vem_k20':
         print(f"{'vem_k20 (variational EM)':28} {r['iters']:>12} {float(r['seconds']):8.2f} {float(r['perplexity']):10.1f}"
