@@ -59,7 +59,7 @@ void bars_models(Tutorial& T) {
   T.wrote(T.path("bars_true_topics.png"), "the 10 true topics");
   BagOfWords bow = bag_of_words(bars.corpus);
   Tensor first = bow.dense().slice(0, 0, 20);
-  write_image_grid(T.path("bars_documents.png"), (first / max(first, {1}, true)).reshape({20, 5, 5}), 10);
+  write_image_grid(T.path("bars_documents.png"), topic_images(first), 10);
   T.wrote(T.path("bars_documents.png"), "20 documents as images");
 
   T.step("pLSA by EM",

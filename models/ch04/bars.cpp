@@ -52,7 +52,7 @@ BarsCorpus make_bars_corpus(int64_t docs, int64_t tokens_per_doc, double alpha, 
                                  std::to_string(tokens_per_doc));
   BarsCorpus b;
   b.topics = bars_topics(side);
-  const int64_t K = 2 * side, V = side * side;
+  const int64_t K = 2 * side;
   for (int64_t r = 0; r < side; ++r)
     for (int64_t c = 0; c < side; ++c) b.corpus.vocab.push_back("r" + std::to_string(r) + "c" + std::to_string(c));
   Generator g(seed);
@@ -71,17 +71,23 @@ BarsCorpus make_bars_corpus(int64_t docs, int64_t tokens_per_doc, double alpha, 
     }
     b.corpus.add_document(ids, "");
   }
-  (void)V;
   b.theta = from_vector(th, {docs, K}, DType::f64);
   return b;
 }
 
-Tensor topic_images(const Tensor& phi, int64_t side) {
-  if (phi.dim() != 2 || phi.size(1) != side * side)
-    fail("topic_images", "phi must be [K," + std::to_string(side * side) + "], got " + shape_str(phi.shape()));
-  Tensor p = phi.to(DType::f64);
-  Tensor top = max(p, {1}, true);
-  return (p / top).reshape({phi.size(0), side, side}).to(DType::f32);
+Tensor topic_images(const Tensor& phi, int64_t side, int64_t scale) {
+  if (phi.dim() != 2 || phi.size(1) != side * side || scale < 1)
+    fail("topic_images", "phi must be [K," + std::to_string(side * side) + "] and scale >= 1, got " +
+                             shape_str(phi.shape()) + ", scale " + std::to_string(scale));
+  const int64_t K = phi.size(0), S = side * scale;
+  std::vector<double> p = phi.to(DType::f64).to_vector(), img((size_t)(K * S * S));
+  for (int64_t k = 0; k < K; ++k) {
+    const double top = *std::max_element(p.begin() + k * side * side, p.begin() + (k + 1) * side * side);
+    for (int64_t y = 0; y < S; ++y)
+      for (int64_t x = 0; x < S; ++x)  // pixel (y/scale, x/scale), brightest = 1
+        img[(size_t)((k * S + y) * S + x)] = top > 0 ? p[(size_t)(k * side * side + (y / scale) * side + x / scale)] / top : 0;
+  }
+  return from_vector(img, {K, S, S}, DType::f32);
 }
 
 }  // namespace latent::models

@@ -34,8 +34,9 @@ BarsCorpus make_bars_corpus(int64_t docs = 2000, int64_t tokens_per_doc = 100, d
 // Gamma(α, 1) draws normalised (Marsaglia & Tsang 2000 for the Gamma).
 std::vector<double> sample_dirichlet(int64_t K, double alpha, Generator& g);
 
-// Topics [K, side*side] as K images [K, side, side] for write_image_grid: each
-// rescaled so its largest probability is white.
-Tensor topic_images(const Tensor& phi, int64_t side = 5);
+// Topics [K, side*side] as K images [K, side*scale, side*scale] for
+// write_image_grid: each rescaled so its largest probability is white, each
+// pixel drawn as a scale x scale block (5x5 images are too small to see).
+Tensor topic_images(const Tensor& phi, int64_t side = 5, int64_t scale = 8);
 
 }  // namespace latent::models

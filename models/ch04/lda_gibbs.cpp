@@ -230,10 +230,9 @@ Tensor gibbs_infer_theta(const Tensor& phi, const Corpus& docs, double alpha, in
   if (!(alpha > 0) || sweeps < 1 || burn_in < 0 || burn_in >= sweeps)
     fail("gibbs_infer_theta", "need alpha > 0 and 0 <= burn_in < sweeps, got alpha " + std::to_string(alpha) +
                                   ", sweeps " + std::to_string(sweeps) + ", burn_in " + std::to_string(burn_in));
-  const int64_t K = phi.size(0), V = phi.size(1), D = docs.num_docs();
+  const int64_t K = phi.size(0), D = docs.num_docs();
   // φ transposed to [V,K] so a word's K probabilities are contiguous.
   std::vector<double> phi_v = phi.to(DType::f64).t().contiguous().to_vector();
-  (void)V;
   std::vector<double> theta((size_t)(D * K), 0.0), cum((size_t)K);
   std::vector<int32_t> ndk((size_t)K), z;
   FastRng rng(seed);
