@@ -7,6 +7,7 @@ void run_chapter00(Tutorial& T);
 void run_chapter01(Tutorial& T);
 void run_chapter02(Tutorial& T);
 void run_chapter03(Tutorial& T);
+void run_chapter04(Tutorial& T);
 
 const std::vector<Chapter>& chapters() {
   static const std::vector<Chapter> list = {
@@ -14,6 +15,7 @@ const std::vector<Chapter>& chapters() {
       {"01", "supervised warm-up on MNIST", run_chapter01},
       {"02", "linear latent models: PCA, PPCA, factor analysis", run_chapter02},
       {"03", "clustering: k-means, GMM, discovering K", run_chapter03},
+      {"04", "topic models: pLSA, LDA by Gibbs sampling and variational EM", run_chapter04},
   };
   return list;
 }
