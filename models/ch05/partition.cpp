@@ -1,0 +1,168 @@
+// Chapter 05 — exact log Z, AIS, and log-likelihoods (partition.h).
+#include "models/ch05/partition.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+namespace latent::models {
+
+namespace {
+
+// Running log Σ exp(x) over chunks, without overflow.
+struct LogSumExp {
+  double max = -std::numeric_limits<double>::infinity(), sum = 0;
+  void add(const std::vector<double>& xs) {
+    for (double x : xs) {
+      if (x > max) {
+        sum = sum * std::exp(max - x) + 1;
+        max = x;
+      } else {
+        sum += std::exp(x - max);
+      }
+    }
+  }
+  double value() const { return max + std::log(sum); }
+};
+
+// Rows start .. start+n of the 2^units binary states, bit j of the row index in column j.
+Tensor binary_states(int64_t start, int64_t n, int64_t units) {
+  std::vector<double> s((size_t)(n * units));
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < units; ++j) s[(size_t)(r * units + j)] = (double)(((start + r) >> j) & 1);
+  return from_vector(s, {n, units}, DType::f64);
+}
+
+}  // namespace
+
+double log_z_exact(const Rbm& m_, int64_t max_units) {
+  const int64_t V = m_.num_visible(), H = m_.num_hidden();
+  if (V == 0) fail("log_z_exact", "the RBM has no weights (make it with rbm_init)");
+  Rbm m{m_.W.to(DType::f64), m_.b.to(DType::f64), m_.c.to(DType::f64), m_.visible, m_.hidden};
+  // Enumerate the binary layer that is smaller (the other one is summed out analytically).
+  const bool hidden_ok = m.hidden == Units::bernoulli && H <= max_units;
+  const bool visible_ok = m.visible == Units::bernoulli && V <= max_units;
+  const bool over_hidden = hidden_ok && (!visible_ok || H <= V);
+  if (!hidden_ok && !visible_ok)
+    fail("log_z_exact", m.describe() + ": enumeration needs a binary layer of at most " + std::to_string(max_units) +
+                            " units (2^n states); use ais_log_z for large layers");
+  const int64_t n = over_hidden ? H : V;
+  const int64_t total = int64_t(1) << n, chunk = std::min<int64_t>(total, 4096);
+  LogSumExp acc;
+  for (int64_t start = 0; start < total; start += chunk) {
+    const Tensor S = binary_states(start, std::min(chunk, total - start), n);
+    Tensor terms;
+    if (over_hidden) {
+      const Tensor a = matmul(S, m.W.t()) + m.b;  // b + W h, [chunk, V]
+      terms = matmul(S, m.c) + (m.visible == Units::bernoulli
+                                    ? sum(softplus(a), {1})
+                                    : 0.5 * sum(square(a), {1}) - 0.5 * sum(square(m.b)).item() +
+                                          0.5 * (double)V * std::log(2 * M_PI));
+    } else {
+      terms = -free_energy(m, S);  // Σ_h exp(−E(v, h)) = exp(−F(v))
+    }
+    acc.add(terms.to_vector());
+  }
+  return acc.value();
+}
+
+double mean_log_likelihood(const Rbm& m, const Tensor& v, double log_z) {
+  return -mean(free_energy(m, v).to(DType::f64)).item() - log_z;
+}
+
+Tensor base_rate_bias(const Tensor& X) {
+  if (X.dim() != 2 || X.size(0) == 0) fail("base_rate_bias", "needs data [N, V], got " + shape_str(X.shape()));
+  const double N = (double)X.size(0);
+  Tensor p = (sum(X.to(DType::f64), {0}) + 0.05) / (N + 0.1);
+  return log(p / (1.0 - p));
+}
+
+double log_z_base(const Tensor& bA, int64_t H) {
+  return sum(softplus(bA.to(DType::f64))).item() + (double)H * std::log(2.0);
+}
+
+namespace {
+void check_ais(const std::string& op, const Rbm& m, const Tensor& bA) {
+  if (m.visible != Units::bernoulli || m.hidden != Units::bernoulli)
+    fail(op, "AIS is implemented for binary units; " + m.describe() + " has gaussian ones (use log_z_exact)");
+  if (!bA.defined() || bA.dim() != 1 || bA.size(0) != m.num_visible())
+    fail(op, "the base-rate biases must be [" + std::to_string(m.num_visible()) + "], got " +
+                 (bA.defined() ? shape_str(bA.shape()) : "undefined"));
+}
+}  // namespace
+
+Tensor ais_log_p_star(const Rbm& m, const Tensor& bA, const Tensor& v, double beta) {
+  check_ais("ais_log_p_star", m, bA);
+  const Tensor a = hidden_input(m, v).to(DType::f64);  // c + vW
+  const Tensor v64 = v.to(DType::f64);
+  return matmul(v64, (1 - beta) * bA.to(DType::f64) + beta * m.b.to(DType::f64)) + sum(softplus(beta * a), {1});
+}
+
+Tensor ais_transition(const Rbm& m, const Tensor& bA, const Tensor& v, double beta, Generator& g) {
+  check_ais("ais_transition", m, bA);
+  const Tensor h = bernoulli(sigmoid(beta * hidden_input(m, v)), &g);
+  const Tensor a = (1 - beta) * bA.to(m.W.dtype()) + beta * visible_input(m, h);
+  return bernoulli(sigmoid(a), &g);
+}
+
+std::vector<double> ais_schedule(int64_t n_betas) {
+  if (n_betas < 3) fail("ais_schedule", "needs at least 3 intermediate distributions, got " + std::to_string(n_betas));
+  // Proportions of Salakhutdinov & Murray (2008): 500, 4000, 10000 steps.
+  const int64_t n1 = std::max<int64_t>(1, n_betas * 500 / 14500);
+  const int64_t n2 = std::max<int64_t>(1, n_betas * 4000 / 14500);
+  const int64_t n3 = n_betas - n1 - n2;
+  std::vector<double> b;
+  for (int64_t i = 0; i < n1; ++i) b.push_back(0.5 * (double)i / (double)n1);
+  for (int64_t i = 0; i < n2; ++i) b.push_back(0.5 + 0.4 * (double)i / (double)n2);
+  for (int64_t i = 0; i < n3; ++i) b.push_back(0.9 + 0.1 * (double)(i + 1) / (double)n3);  // ends at 1
+  return b;
+}
+
+AisResult ais_log_z(const Rbm& m, const Tensor& bA_, const AisOptions& opt) {
+  check_ais("ais_log_z", m, bA_);
+  if (opt.runs < 1) fail("ais_log_z", "needs at least one run");
+  const auto t0 = std::chrono::steady_clock::now();
+  const DType dt = m.W.dtype();
+  const Tensor bA = bA_.to(dt), bA64 = bA_.to(DType::f64), b64 = m.b.to(DType::f64);
+  const std::vector<double> betas = ais_schedule(opt.n_betas);
+  Generator g(opt.seed);
+  const int64_t M = opt.runs;
+  // v_1 ~ p_A: independent Bernoulli(σ(b_A)).
+  Tensor v = bernoulli(sigmoid(bA).unsqueeze(0).expand({M, m.num_visible()}).contiguous(), &g);
+  Tensor logw = zeros({M}, DType::f64);
+  double beta_prev = 0;
+  for (double beta : betas) {
+    // log p*_β(v) − log p*_β'(v): one GEMM for a = c + vW, shared with the transition.
+    const Tensor a = hidden_input(m, v);
+    const Tensor a64 = a.to(DType::f64), v64 = v.to(DType::f64);
+    logw = logw + (beta - beta_prev) * matmul(v64, b64 - bA64) +
+           sum(softplus(beta * a64) - softplus(beta_prev * a64), {1});
+    beta_prev = beta;
+    if (beta < 1) {  // the transition T_β (none needed after the last weight)
+      const Tensor h = bernoulli(sigmoid(beta * a), &g);
+      v = bernoulli(sigmoid((1 - beta) * bA + beta * visible_input(m, h)), &g);
+    }
+  }
+  AisResult r;
+  r.log_weights = logw.to_vector();
+  r.log_z_base = log_z_base(bA_, m.num_hidden());
+  double mx = -std::numeric_limits<double>::infinity();
+  for (double w : r.log_weights) mx = std::max(mx, w);
+  double s = 0, s2 = 0;
+  for (double w : r.log_weights) {
+    const double e = std::exp(w - mx);
+    s += e;
+    s2 += e * e;
+  }
+  const double mean_w = s / (double)M;
+  const double var_w = std::max(0.0, s2 / (double)M - mean_w * mean_w);
+  const double se = std::sqrt(var_w / (double)M);
+  r.log_z = r.log_z_base + mx + std::log(mean_w);
+  r.log_z_high = r.log_z_base + mx + std::log(mean_w + 3 * se);
+  r.log_z_low = mean_w > 3 * se ? r.log_z_base + mx + std::log(mean_w - 3 * se)
+                                : -std::numeric_limits<double>::infinity();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace latent::models

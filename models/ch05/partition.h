@@ -1,0 +1,72 @@
+// Chapter 05 — the partition function Z of an RBM, exactly and by Annealed
+// Importance Sampling, and the log-likelihood it gives.
+//
+// log p(v) = −F(v) − log Z. F is cheap (rbm.h); Z = Σ_{v,h} exp(−E(v, h)) sums
+// over 2^(V+H) states. Summing h out analytically leaves 2^V terms, summing v
+// out leaves 2^H, so Z is exact when either layer is small:
+//
+//   log Z = log Σ_h exp( cᵀh + Σ_i softplus(b_i + W_{i:} h) )        (binary v)
+//         = log Σ_h exp( cᵀh + ½‖b + W h‖² − ½‖b‖² ) + (V/2) log 2π  (gaussian v)
+//
+// AIS (Neal 2001; Salakhutdinov & Murray 2008) handles large layers. It walks
+// from a base model A with known Z_A — independent visible units with biases
+// b_A, the "base rate" of the data, and H disconnected hidden units — to the RBM B through
+// the intermediate distributions (β_0 = 0 < β_1 < ... < β_K = 1)
+//
+//   p*_β(v) = exp((1−β) b_Aᵀv + β bᵀv) Π_j (1 + exp(β (c_j + vᵀW_{:j})))   ais_log_p_star
+//
+// Each run draws v_1 ~ p_A, then for k = 1..K multiplies its importance
+// weight by p*_{β_k}(v_k) / p*_{β_{k−1}}(v_k) and moves v_{k+1} ~ T_k(v_k), a
+// Gibbs step that leaves p_{β_k} invariant (ais_transition). The mean weight
+// is an unbiased estimate of Z_B / Z_A; its log is (by Jensen) biased low, so
+// AIS tends to overestimate the log-likelihood only when it fails badly.
+#pragma once
+
+#include <vector>
+
+#include "models/ch05/rbm.h"
+
+namespace latent::models {
+
+// Exact log Z by enumerating the 2^n states of a binary layer with
+// n <= max_units units (the hidden layer when it is binary and no larger than
+// the visible one, else the visible layer). Computed in float64.
+double log_z_exact(const Rbm& m, int64_t max_units = 24);
+
+// Mean log p(v) over the rows of v: −mean F(v) − log Z.
+double mean_log_likelihood(const Rbm& m, const Tensor& v, double log_z);
+
+// The base-rate biases: b_A,i = log(p_i / (1 − p_i)) with p_i the mean of
+// column i of X, smoothed as (N p_i + 0.05) / (N + 0.1) so no unit is certain.
+Tensor base_rate_bias(const Tensor& X);
+// log Z_A = Σ_i softplus(b_A,i) + H log 2: the base model has independent
+// visible units and H hidden units with no weights and zero biases (each
+// hidden unit contributes its two states, 1 + e^0 = 2).
+double log_z_base(const Tensor& bA, int64_t H);
+
+// The intermediate model's unnormalised log-probability at β [N] (float64).
+Tensor ais_log_p_star(const Rbm& m, const Tensor& bA, const Tensor& v, double beta);
+// One AIS transition at β: h ~ p_β(h | v) = σ(β (c + vW)), then
+// v' ~ p_β(v | h) = σ((1−β) b_A + β (b + W h)). Leaves p_β invariant.
+Tensor ais_transition(const Rbm& m, const Tensor& bA, const Tensor& v, double beta, Generator& g);
+
+// Salakhutdinov & Murray's schedule: n_betas spread as 500 : 4000 : 10000 over
+// [0, 0.5), [0.5, 0.9), [0.9, 1] (their 14,500), ending at exactly 1.
+std::vector<double> ais_schedule(int64_t n_betas = 14500);
+
+struct AisOptions {
+  int64_t runs = 100;       // independent annealing runs (rows processed together)
+  int64_t n_betas = 14500;  // intermediate distributions
+  uint64_t seed = 0;
+};
+struct AisResult {
+  double log_z = 0;                  // log Ẑ_B = log Z_A + log mean w
+  double log_z_low = 0, log_z_high = 0;  // log(Ẑ ∓ 3 σ̂), σ̂ = std(w)/√runs (low is −inf when Ẑ < 3σ̂)
+  double log_z_base = 0;
+  std::vector<double> log_weights;   // per run
+  double seconds = 0;
+};
+// Binary visible and binary hidden units only (a clear error otherwise).
+AisResult ais_log_z(const Rbm& m, const Tensor& bA, const AisOptions& opt = {});
+
+}  // namespace latent::models

@@ -1,0 +1,226 @@
+// Chapter 05 tests: the RBM's conditionals and free energy against brute-force
+// sums over all states, exact log Z three ways, CD/PCD learning on a tiny
+// data set, the Gibbs sampler's stationary distribution, AIS against the
+// exact log Z on MNIST, and bad input.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "helpers.h"
+#include "models/ch05/partition.h"
+#include "models/ch05/rbm.h"
+#include "models/ch05/rbm_train.h"
+#include "nn/data.h"
+#include "tensor/index.h"
+
+using namespace latent;
+using namespace latent::models;
+using latent::test::check_close;
+using latent::test::check_error;
+
+namespace {
+
+// A small float64 RBM with weights large enough to make the states unequal.
+Rbm small_rbm(int64_t V, int64_t H, uint64_t seed, Units vis = Units::bernoulli, Units hid = Units::bernoulli) {
+  Generator g(seed);
+  Rbm m = rbm_init(V, H, g, vis, hid, Tensor(), DType::f64);
+  m.W = normal({V, H}, 0.0, 0.8, DType::f64, &g);
+  m.b = normal({V}, 0.0, 0.5, DType::f64, &g);
+  m.c = normal({H}, 0.0, 0.5, DType::f64, &g);
+  return m;
+}
+
+// All 2^n binary rows.
+Tensor all_states(int64_t n) {
+  std::vector<double> s;
+  for (int64_t r = 0; r < (int64_t(1) << n); ++r)
+    for (int64_t j = 0; j < n; ++j) s.push_back((double)((r >> j) & 1));
+  return from_vector(s, {int64_t(1) << n, n}, DType::f64);
+}
+
+// E(v, h) for every pair of binary states: [2^V, 2^H].
+std::vector<std::vector<double>> energy_table(const Rbm& m) {
+  const Tensor Vs = all_states(m.num_visible()), Hs = all_states(m.num_hidden());
+  std::vector<std::vector<double>> E;
+  for (int64_t i = 0; i < Vs.size(0); ++i) {
+    const Tensor v = Vs.slice(0, i, i + 1).expand({Hs.size(0), m.num_visible()}).contiguous();
+    E.push_back(energy(m, v, Hs).to_vector());
+  }
+  return E;
+}
+
+Tensor binarised_mnist(int64_t n) {
+  Mnist mn = load_mnist_embedded();
+  return binarize(mn.train.images.slice(0, 0, n).reshape({n, 784}));
+}
+
+}  // namespace
+
+TEST_CASE("ch05: p(h|v), p(v|h) and F(v) equal brute-force sums over the joint") {
+  const Rbm m = small_rbm(4, 3, 1);
+  const auto E = energy_table(m);
+  const Tensor Vs = all_states(4), Hs = all_states(3);
+  const Tensor hm = hidden_mean(m, Vs), fe = free_energy(m, Vs);
+  for (int64_t i = 0; i < 16; ++i) {
+    double Zv = 0;
+    std::vector<double> ph(3, 0.0);
+    for (int64_t j = 0; j < 8; ++j) {
+      const double w = std::exp(-E[i][j]);
+      Zv += w;
+      for (int64_t u = 0; u < 3; ++u) ph[u] += w * Hs.at({j, u});
+    }
+    CHECK(fe.at({i}) == doctest::Approx(-std::log(Zv)).epsilon(1e-12));
+    for (int64_t u = 0; u < 3; ++u) CHECK(hm.at({i, u}) == doctest::Approx(ph[u] / Zv).epsilon(1e-12));
+  }
+  // p(v_i = 1 | h) by the same sums over v.
+  const Tensor vm = visible_mean(m, Hs);
+  for (int64_t j = 0; j < 8; ++j) {
+    double Zh = 0, p0 = 0;
+    for (int64_t i = 0; i < 16; ++i) {
+      Zh += std::exp(-E[i][j]);
+      p0 += std::exp(-E[i][j]) * Vs.at({i, 0});
+    }
+    CHECK(vm.at({j, 0}) == doctest::Approx(p0 / Zh).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("ch05: exact log Z by enumerating hidden, visible, and every joint state agree") {
+  const Rbm m = small_rbm(5, 4, 2);
+  double Z = 0;
+  for (const auto& row : energy_table(m))
+    for (double e : row) Z += std::exp(-e);
+  CHECK(log_z_exact(m) == doctest::Approx(std::log(Z)).epsilon(1e-12));       // over h (H <= V)
+  Rbm wide = small_rbm(3, 6, 3);                                                 // over v (V < H)
+  double Zw = 0;
+  for (const auto& row : energy_table(wide))
+    for (double e : row) Zw += std::exp(-e);
+  CHECK(log_z_exact(wide) == doctest::Approx(std::log(Zw)).epsilon(1e-12));
+  // Probabilities sum to one: log Σ_v exp(−F(v)) = log Z.
+  const Tensor lp = -free_energy(m, all_states(5)) - log_z_exact(m);
+  CHECK(sum(exp(lp)).item() == doctest::Approx(1.0).epsilon(1e-12));
+}
+
+TEST_CASE("ch05: gaussian units — log Z and F(v) against numerical integration") {
+  // Gaussian visible, V = 1: Z = ∫ Σ_h exp(−E(v, h)) dv on a fine grid.
+  const Rbm g1 = small_rbm(1, 3, 4, Units::gaussian, Units::bernoulli);
+  const Tensor Hs = all_states(3);
+  double Z = 0;
+  const double dv = 1e-3;
+  for (double v = -40; v <= 40; v += dv) {
+    const Tensor vv = full({8, 1}, v, DType::f64);
+    Z += sum(exp(-energy(g1, vv, Hs))).item() * dv;
+  }
+  CHECK(log_z_exact(g1) == doctest::Approx(std::log(Z)).epsilon(1e-6));
+  // Gaussian hidden, H = 1: F(v) = −log ∫ exp(−E(v, h)) dh.
+  const Rbm g2 = small_rbm(3, 1, 5, Units::bernoulli, Units::gaussian);
+  const Tensor v = from_vector({1, 0, 1}, {1, 3}, DType::f64);
+  double I = 0;
+  for (double h = -40; h <= 40; h += dv) I += std::exp(-energy(g2, v, full({1, 1}, h, DType::f64)).item()) * dv;
+  CHECK(free_energy(g2, v).item() == doctest::Approx(-std::log(I)).epsilon(1e-6));
+  // ... and its Z enumerates the 8 visible states.
+  double Z2 = 0;
+  const Tensor Vs = all_states(3);
+  for (double h = -40; h <= 40; h += dv) Z2 += sum(exp(-energy(g2, Vs, full({8, 1}, h, DType::f64)))).item() * dv;
+  CHECK(log_z_exact(g2) == doctest::Approx(std::log(Z2)).epsilon(1e-6));
+}
+
+TEST_CASE("ch05: block Gibbs sampling has p(v) as its stationary distribution") {
+  const Rbm m = small_rbm(4, 3, 6);
+  const Tensor p = exp(-free_energy(m, all_states(4)) - log_z_exact(m));
+  Generator g(7);
+  // 4000 chains, 30 steps each from uniform noise, then count the visible states.
+  Tensor v = bernoulli(full({4000, 4}, 0.5, DType::f64), &g);
+  v = gibbs_chain(m, v, 30, g, false);
+  std::vector<double> count(16, 0.0);
+  for (int64_t r = 0; r < 4000; ++r) {
+    int s = 0;
+    for (int j = 0; j < 4; ++j) s |= (v.at({r, j}) > 0.5) << j;
+    count[s] += 1;
+  }
+  double chi2 = 0;
+  for (int s = 0; s < 16; ++s) {
+    const double e = 4000 * p.at({s});
+    chi2 += (count[s] - e) * (count[s] - e) / e;
+  }
+  CHECK(chi2 < 37.7);  // chi-square, 15 degrees of freedom, p = 0.001
+}
+
+TEST_CASE("ch05: the CD gradient with the exact model expectation is the log-likelihood gradient") {
+  // Replace the negative phase by every visible state weighted by p(v): then
+  // cd_gradient's dW is exactly ∂ mean log p(data) / ∂W (checked numerically).
+  Rbm m = small_rbm(4, 3, 8);
+  const Tensor data = from_vector({1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0}, {3, 4}, DType::f64);
+  const Tensor Vs = all_states(4);
+  const Tensor p = exp(-free_energy(m, Vs) - log_z_exact(m));
+  const Tensor vk = Vs * (p * 16.0).unsqueeze(1);  // rows scaled so the row mean is Σ_v p(v) v hᵀ
+  const RbmGradient g = cd_gradient(data, hidden_mean(m, data), vk, hidden_mean(m, Vs));
+  auto ll = [&](const Rbm& r) { return mean_log_likelihood(r, data, log_z_exact(r)); };
+  for (int64_t i = 0; i < 4; ++i)
+    for (int64_t j = 0; j < 3; ++j) {
+      Rbm a = m, b = m;
+      a.W = m.W.clone();
+      b.W = m.W.clone();
+      a.W.set({i, j}, m.W.at({i, j}) + 1e-6);
+      b.W.set({i, j}, m.W.at({i, j}) - 1e-6);
+      CHECK(g.dW.at({i, j}) == doctest::Approx((ll(a) - ll(b)) / 2e-6).epsilon(1e-6));
+    }
+  // Centring with zero offsets changes nothing; with offsets, dW is the same
+  // statistic computed on shifted units.
+  const Tensor mu = zeros({4}, DType::f64), lam = zeros({3}, DType::f64);
+  const RbmGradient g0 = cd_gradient(data, hidden_mean(m, data), Vs, hidden_mean(m, Vs));
+  const RbmGradient gc = cd_gradient(data, hidden_mean(m, data), Vs, hidden_mean(m, Vs), mu, lam);
+  check_close(gc.dW, g0.dW, 1e-12);
+  check_close(gc.db, g0.db, 1e-12);
+  check_close(gc.dc, g0.dc, 1e-12);
+}
+
+TEST_CASE("ch05: CD-1, PCD and centred PCD raise the exact log-likelihood of a tiny data set") {
+  // Three 8-bit patterns with noise; a 6-hidden RBM. Untrained: log p ≈ −8 log 2.
+  Generator g(9);
+  const std::vector<std::vector<double>> pat = {{1, 1, 1, 1, 0, 0, 0, 0}, {0, 0, 0, 0, 1, 1, 1, 1}, {1, 0, 1, 0, 1, 0, 1, 0}};
+  std::vector<double> x;
+  for (int i = 0; i < 300; ++i)
+    for (double b : pat[i % 3]) x.push_back(g.next_uniform() < 0.05 ? 1 - b : b);
+  const Tensor X = from_vector(x, {300, 8}, DType::f64);
+  for (int variant = 0; variant < 3; ++variant) {
+    RbmTrainOptions opt{.epochs = 60, .batch_size = 20, .lr = 0.05, .lr_final = 0.005, .final_momentum = 0.5,
+                        .weight_decay = 0, .seed = 1};
+    opt.persistent = variant >= 1;
+    opt.centred = variant == 2;
+    Rbm m = rbm_fit(X, 6, opt);
+    const double ll = mean_log_likelihood(m, X, log_z_exact(m));
+    CAPTURE(variant);
+    // The best possible is minus the data's entropy, about log 3 + 8 H(0.05) = 2.7
+    // nats; untrained, 8 log 2 = 5.5. Measured: −3.39 (CD-1), −3.37 (PCD), −3.52 (centred).
+    CHECK(ll > -4.0);
+  }
+}
+
+TEST_CASE("ch05: AIS agrees with the exact log Z within 0.1 nats on a 16-hidden RBM trained on MNIST") {
+  const Tensor X = binarised_mnist(2000);
+  Rbm m = rbm_fit(X, 16, {.epochs = 5, .batch_size = 100, .lr = 0.05, .persistent = true, .seed = 3});
+  const double exact = log_z_exact(m);
+  const AisResult r = ais_log_z(m, base_rate_bias(X), {.runs = 100, .n_betas = 4000, .seed = 1});
+  MESSAGE("exact log Z " << exact << ", AIS " << r.log_z << " [" << r.log_z_low << ", " << r.log_z_high << "] in "
+                         << r.seconds << " s");
+  CHECK(std::abs(r.log_z - exact) < 0.1);
+  CHECK(r.log_z_low <= r.log_z_high);
+  // The log-likelihood is a proper (negative) number of nats per image.
+  const double ll = mean_log_likelihood(m, X.slice(0, 0, 500), exact);
+  CHECK(ll < 0);
+  CHECK(ll > -250);
+}
+
+TEST_CASE("ch05: bad input gets a clear error") {
+  Generator g(1);
+  Rbm m = rbm_init(6, 3, g);
+  check_error([&] { hidden_mean(m, full({2, 6}, 3.0)); }, {"hidden_input", "[0, 1]", "gaussian visible"});
+  check_error([&] { hidden_mean(m, zeros({2, 5})); }, {"hidden_input", "[N, 6]", "[2,5]"});
+  check_error([&] { free_energy(m, full({1, 6}, NAN)); }, {"NaN"});
+  check_error([&] { visible_mean(m, zeros({2, 4})); }, {"visible_input", "[N, 3]"});
+  check_error([&] { rbm_init(0, 3, g); }, {"rbm_init", "at least one"});
+  check_error([&] { rbm_init(4, 3, g, Units::gaussian, Units::gaussian); }, {"no normalisable"});
+  check_error([&] { log_z_exact(rbm_init(40, 30, g)); }, {"log_z_exact", "ais_log_z"});
+  check_error([&] { ais_log_z(m, zeros({5})); }, {"ais_log_z", "[6]"});
+  check_error([&] { RbmTrainer(m, zeros({4, 6}), {.cd_k = 0}); }, {"RbmTrainer", "cd_k"});
+}
