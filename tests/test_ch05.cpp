@@ -7,6 +7,7 @@
 #include <map>
 
 #include "helpers.h"
+#include "models/ch05/deep_autoencoder.h"
 #include "models/ch05/partition.h"
 #include "models/ch05/rbm.h"
 #include "models/ch05/rbm_train.h"
@@ -211,6 +212,54 @@ TEST_CASE("ch05: AIS agrees with the exact log Z within 0.1 nats on a 16-hidden 
   CHECK(ll > -250);
 }
 
+TEST_CASE("ch05: a DBN chains its layers; the MLP and the unrolled autoencoder compute its passes") {
+  const Tensor X = binarised_mnist(300);
+  const Dbn d = dbn_fit(X, {20, 10}, {.layers = {{.epochs = 2, .batch_size = 50, .lr = 0.05, .seed = 1}}});
+  CHECK(d.describe() == "DBN(784-20-10)");
+  CHECK(d.sizes() == std::vector<int64_t>{784, 20, 10});
+  // The MLP without a class layer is the recognition pass.
+  auto mlp = dbn_to_mlp(d, 0);
+  check_close(mlp->forward(Var(X)).data(), dbn_up(d, X), 1e-5);
+  CHECK(dbn_to_mlp(d, 10)->forward(Var(X)).shape() == Shape{300, 10});
+  Generator g(2);
+  const Tensor s = dbn_sample(d, 16, 5, g);
+  CHECK(s.shape() == Shape{16, 784});
+  CHECK(min(s).item() >= 0);
+  CHECK(max(s).item() <= 1);
+  // Unrolled autoencoder (gaussian code units): encoder = up pass, decoder = down pass.
+  const Dbn st = pretrain_autoencoder_stack(X, {20, 4}, {.layers = {{.epochs = 2, .batch_size = 50, .lr = 0.01, .seed = 1}}});
+  CHECK(st.layers.back().hidden == Units::gaussian);
+  const DeepAutoencoder ae = unroll(st);
+  CHECK(ae.describe() == "autoencoder 784-20-4-20-784");
+  const Tensor code = ae.encode(X);
+  check_close(code, dbn_up(st, X), 1e-5);
+  check_close(ae.reconstruct(X), visible_mean(st.layers[0], visible_mean(st.layers[1], code)), 1e-5);
+}
+
+TEST_CASE("ch05: fine-tuning lowers the reconstruction error") {
+  const Tensor X = load_mnist_embedded().train.images.slice(0, 0, 500).reshape({500, 784});
+  DeepAutoencoder ae = random_autoencoder({784, 64, 16}, 1);
+  const double before = squared_error_per_image(ae, X);
+  fine_tune(ae, X, {.epochs = 5, .batch_size = 50, .lr = 3e-3});
+  const double after = squared_error_per_image(ae, X);
+  CHECK(after < 0.7 * before);
+}
+
+TEST_CASE("ch05: semantic hashing — median bits and Hamming precision") {
+  const Tensor codes = from_vector({0.1, 5, 0.2, 6, 0.9, 7, 0.8, 8}, {4, 2}, DType::f64);
+  const Tensor t = median_thresholds(codes);
+  const std::vector<uint64_t> bits = binary_codes(codes, t);
+  CHECK(bits == std::vector<uint64_t>{0, 0, 1, 2});  // bit j on when code_j > median_j (upper median: 0.8, 7)
+  // Database: codes 0b00, 0b01, 0b11, 0b10 with labels 0, 0, 1, 1.
+  const std::vector<uint64_t> db = {0, 1, 3, 2};
+  const Tensor dbl = from_vector_i({0, 0, 1, 1}, {4});
+  // Query 0b00 (label 0): nearest are 0b00 (d 0), then 0b01 and 0b10 (d 1, lower index first).
+  CHECK(hamming_precision({0}, from_vector_i({0}, {1}), db, dbl, 1) == doctest::Approx(1.0));
+  CHECK(hamming_precision({0}, from_vector_i({0}, {1}), db, dbl, 2) == doctest::Approx(1.0));
+  CHECK(hamming_precision({0}, from_vector_i({0}, {1}), db, dbl, 3) == doctest::Approx(2.0 / 3));
+  CHECK(hamming_precision({3}, from_vector_i({1}, {1}), db, dbl, 2) == doctest::Approx(0.5));
+}
+
 TEST_CASE("ch05: bad input gets a clear error") {
   Generator g(1);
   Rbm m = rbm_init(6, 3, g);
@@ -223,4 +272,8 @@ TEST_CASE("ch05: bad input gets a clear error") {
   check_error([&] { log_z_exact(rbm_init(40, 30, g)); }, {"log_z_exact", "ais_log_z"});
   check_error([&] { ais_log_z(m, zeros({5})); }, {"ais_log_z", "[6]"});
   check_error([&] { RbmTrainer(m, zeros({4, 6}), {.cd_k = 0}); }, {"RbmTrainer", "cd_k"});
+  Dbn broken{{rbm_init(6, 3, g), rbm_init(4, 2, g)}};
+  check_error([&] { dbn_up(broken, zeros({1, 6})); }, {"dbn_up", "does not chain", "3 hidden", "4 visible"});
+  check_error([&] { dbn_fit(zeros({4, 6}), {3, 2}, {.layers = {{}, {}, {}}}); }, {"dbn_fit", "every layer"});
+  check_error([&] { binary_codes(zeros({2, 65}), zeros({65})); }, {"binary_codes", "64"});
 }

@@ -8,6 +8,7 @@ void run_chapter01(Tutorial& T);
 void run_chapter02(Tutorial& T);
 void run_chapter03(Tutorial& T);
 void run_chapter04(Tutorial& T);
+void run_chapter05(Tutorial& T);
 
 const std::vector<Chapter>& chapters() {
   static const std::vector<Chapter> list = {
@@ -16,6 +17,7 @@ const std::vector<Chapter>& chapters() {
       {"02", "linear latent models: PCA, PPCA, factor analysis", run_chapter02},
       {"03", "clustering: k-means, GMM, discovering K", run_chapter03},
       {"04", "topic models: pLSA, LDA by Gibbs sampling and variational EM", run_chapter04},
+      {"05", "Boltzmann machines: RBM, AIS, DBN, deep autoencoder", run_chapter05},
   };
   return list;
 }

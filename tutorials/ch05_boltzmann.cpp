@@ -1,0 +1,275 @@
+// Chapter 05 — Boltzmann machines: the RBM's energy and factorised
+// conditionals, CD and PCD training, exact and AIS partition functions, a DBN
+// trained greedily, the deep autoencoder pretrained from RBMs, and semantic
+// hashing. Read along: docs/05-boltzmann-machines.md.
+#include <chrono>
+#include <cmath>
+
+#include "models/ch01/classifiers.h"
+#include "models/ch02/pca.h"
+#include "models/ch03/scatter_image.h"
+#include "models/ch05/deep_autoencoder.h"
+#include "models/ch05/partition.h"
+#include "nn/data.h"
+#include "nn/image.h"
+#include "nn/optim.h"
+#include "nn/plot.h"
+#include "tensor/index.h"
+#include "tutorials/runner.h"
+
+namespace latent::tutorial {
+
+namespace {
+
+using namespace latent::models;
+using Clock = std::chrono::steady_clock;
+
+// Everything that differs between the quick tour and the full setting.
+struct Setting {
+  std::string name;
+  int64_t rbm_epochs, rbm16_epochs, big_hidden, big_epochs, ais_runs, ais_betas;
+  std::vector<int64_t> dbn_sizes;
+  int64_t dbn_epochs, dbn_finetune_epochs;
+  std::vector<int64_t> ae_sizes;
+  int64_t ae_pretrain_epochs, ae_finetune_epochs, map_finetune_epochs;
+};
+
+Setting setting_for(bool quick) {
+  if (quick)
+    return {"quick: embedded 2,000 train / 500 test", 10, 20, 200, 15, 100, 3000,
+            {200, 200, 500}, 5, 10, {1000, 500, 250, 30}, 5, 20, 15};
+  return {"full: 60,000 train / 10,000 test", 20, 50, 500, 100, 100, 14500,
+          {500, 500, 2000}, 30, 40, {1000, 500, 250, 30}, 20, 100, 30};
+}
+
+void plot_curve(Tutorial& T, const std::string& name, const std::string& title, const std::string& ylabel,
+                const std::vector<Series>& s) {
+  write_png_plot(T.path(name + ".png"), title, "epoch", ylabel, s);
+  T.wrote(T.path(name + ".png"), title);
+}
+
+std::vector<double> count_from_one(size_t n) {
+  std::vector<double> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = (double)(i + 1);
+  return x;
+}
+
+// Step 1: the energy, by brute force on 4 + 3 units.
+void energy_and_conditionals(Tutorial& T) {
+  T.step("Energy, free energy, factorised conditionals",
+         "E(v,h) = -b'v - c'h - v'Wh. No edges inside a layer, so given v the hidden units are\n"
+         "independent: p(h_j = 1 | v) = sigmoid(c_j + v'W_j). Summing h out leaves the free energy\n"
+         "F(v) = -b'v - sum_j softplus(c_j + v'W_j). Check both against sums over all 2^3 hidden states:");
+  Generator g(T.options().seed);
+  Rbm m = rbm_init(4, 3, g, Units::bernoulli, Units::bernoulli, Tensor(), DType::f64);
+  m.W = normal({4, 3}, 0.0, 1.0, DType::f64, &g);
+  const Tensor v = from_vector({1, 0, 1, 1}, {1, 4}, DType::f64);
+  double Z = 0, h0 = 0;
+  for (int s = 0; s < 8; ++s) {
+    const Tensor h = from_vector({double(s & 1), double((s >> 1) & 1), double((s >> 2) & 1)}, {1, 3}, DType::f64);
+    const double w = std::exp(-energy(m, v, h).item());
+    Z += w;
+    h0 += w * (s & 1);
+  }
+  T.say("  p(h_0 = 1 | v): by the sum " + fmt("%.6f", h0 / Z) + ", by the sigmoid " +
+        fmt("%.6f", hidden_mean(m, v).at({0, 0})));
+  T.say("  F(v):           by the sum " + fmt("%.6f", -std::log(Z)) + ", closed form " +
+        fmt("%.6f", free_energy(m, v).item()));
+}
+
+// Steps 2-3: CD-1 on MNIST; filters, reconstructions, monitors.
+Rbm cd_training(Tutorial& T, const Setting& S, const Tensor& X, const Tensor& Xtest) {
+  T.step("Contrastive divergence",
+         "dW = <v h'>_data - <v h'>_recon: the data term pulls the energy of training images down, the\n"
+         "term from a one-step Gibbs reconstruction pushes up the energy of what the model would\n"
+         "rather generate. Reconstruction error falls; the pseudo-log-likelihood (the per-bit\n"
+         "conditionals, scikit-learn's score) rises. Neither is the likelihood itself.");
+  Generator g(T.options().seed + 1);
+  std::vector<double> recon, pll;
+  Rbm m = rbm_fit(X, S.big_hidden, {.epochs = S.rbm_epochs, .batch_size = 100, .lr = 0.05, .seed = 1},
+                  Units::bernoulli, Units::bernoulli, [&](const RbmEpochStats& st, const Rbm& r) {
+                    recon.push_back(st.recon_error);
+                    pll.push_back(pseudo_log_likelihood(r, Xtest, g));
+                    T.say("  epoch " + std::to_string(st.epoch) + "  recon error " + fmt("%.2f", st.recon_error) +
+                          "  test pseudo-log-lik " + fmt("%.2f", pll.back()) + "  (" + fmt("%.2f s", st.seconds) + ")");
+                  });
+  plot_curve(T, "cd1_monitors", "CD-1: reconstruction error per image", "squared error",
+             {{"train recon error", count_from_one(recon.size()), recon}});
+  write_image_grid(T.path("rbm_filters.png"), m.W.t().slice(0, 0, 100).reshape({100, 28, 28}), 10, true);
+  T.wrote(T.path("rbm_filters.png"), "the first 100 hidden units' weights (strokes and blobs)");
+  const Tensor v = Xtest.slice(0, 0, 10);
+  const Tensor rec = visible_mean(m, sample_hidden(m, v, g));
+  write_image_grid(T.path("rbm_reconstructions.png"), concat({v, rec}, 0).reshape({20, 28, 28}), 10);
+  T.wrote(T.path("rbm_reconstructions.png"), "top: test digits, bottom: E[v | h], h ~ p(h | v)");
+  return m;
+}
+
+// Step 4: 16 hidden units — the likelihood exactly.
+void exact_likelihood(Tutorial& T, const Setting& S, const Tensor& X, const Tensor& Xtest) {
+  T.step("16 hidden units: the likelihood exactly",
+         "With 16 hidden units Z sums 2^16 = 65,536 terms: log p(v) = -F(v) - log Z is exact. PCD keeps\n"
+         "its negative chains between updates (Tieleman 2008); the centred RBM subtracts the data\n"
+         "mean and a running hidden mean inside the energy (Melchior et al. 2016): same model\n"
+         "family, better-conditioned gradient.");
+  for (bool centred : {false, true}) {
+    const auto t0 = Clock::now();
+    Rbm m = rbm_fit(X, 16, {.epochs = S.rbm16_epochs, .batch_size = 100, .lr = 0.05, .persistent = true,
+                            .centred = centred, .seed = 2});
+    const double logz = log_z_exact(m);
+    const double ll = mean_log_likelihood(m, Xtest, logz), ll_train = mean_log_likelihood(m, X, logz);
+    const std::string name = centred ? "centred" : "plain";
+    T.say("  " + name + " PCD-1: log Z " + fmt("%.2f", logz) + ", train " + fmt("%.2f", ll_train) + ", test " +
+          fmt("%.2f", ll) + " nats  (" + fmt("%.1f s", seconds_since(t0)) + ")");
+    T.figure({"RBM-16 exact test log-lik, " + name, ll, "nats", centred ? "-142.6 (centred, PCD-1, 50 epochs)" : "-149 (PCD-1, 50 epochs)",
+              S.name + ", PCD-1, lr 0.05, " + std::to_string(S.rbm16_epochs) + " epochs"});
+    if (!centred) {
+      const AisResult a = ais_log_z(m, base_rate_bias(X), {.runs = S.ais_runs, .n_betas = S.ais_betas});
+      T.say("  AIS on the same model: log Z " + fmt("%.3f", a.log_z) + " (exact " + fmt("%.3f", logz) + "), " +
+            std::to_string(S.ais_runs) + " runs x " + std::to_string(S.ais_betas) + " temperatures, " +
+            fmt("%.1f s", a.seconds));
+      T.figure({"AIS - exact log Z, RBM-16", a.log_z - logz, "nats", "|.| < 0.1", S.name});
+    }
+  }
+}
+
+// Step 5: a large RBM's likelihood by AIS; samples from persistent chains.
+void ais_large(Tutorial& T, const Setting& S, const Tensor& X, const Tensor& Xtest) {
+  T.step("A large RBM, and Annealed Importance Sampling",
+         "With " + std::to_string(S.big_hidden) + " hidden units Z has 2^" + std::to_string(S.big_hidden) +
+             " terms. AIS anneals from a base model (independent pixels at\n"
+             "the data's base rates) to the RBM through p_beta, beta 0 -> 1, and averages importance weights.");
+  const auto t0 = Clock::now();
+  RbmTrainOptions opt{.epochs = S.big_epochs, .batch_size = 100, .lr = 0.05, .lr_final = 0.0005,
+                      .persistent = true, .centred = true, .seed = 3};
+  Rbm m = rbm_fit(X, S.big_hidden, opt);
+  const double train_s = seconds_since(t0);
+  const AisResult a = ais_log_z(m, base_rate_bias(X), {.runs = S.ais_runs, .n_betas = S.ais_betas, .seed = 4});
+  const double ll = mean_log_likelihood(m, Xtest, a.log_z);
+  T.say("  centred PCD-1, " + std::to_string(S.big_epochs) + " epochs in " + fmt("%.0f s", train_s) + "; AIS log Z " +
+        fmt("%.2f", a.log_z) + " (+3 sd: " + fmt("%.2f", a.log_z_high) + ") in " + fmt("%.1f s", a.seconds));
+  T.say("  test log-likelihood " + fmt("%.2f", ll) + " nats per image");
+  T.figure({"RBM-" + std::to_string(S.big_hidden) + " AIS test log-lik", ll, "nats",
+            "-86.34 (RBM-500, CD-25, S&M 2008); ~-85 (centred PCD-1)",
+            S.name + ", centred PCD-1, " + std::to_string(S.big_epochs) + " epochs, AIS " +
+                std::to_string(S.ais_runs) + "x" + std::to_string(S.ais_betas)});
+  Generator g(5);
+  const Tensor chains = gibbs_chain(m, Xtest.slice(0, 0, 10), 1000, g);
+  write_image_grid(T.path("rbm_gibbs_samples.png"), concat({Xtest.slice(0, 0, 10), chains}, 0).reshape({20, 28, 28}), 10);
+  T.wrote(T.path("rbm_gibbs_samples.png"), "top: test digits that start 10 chains; bottom: after 1,000 Gibbs steps");
+}
+
+// Step 6: a DBN, greedy; samples; fine-tuned as a classifier.
+void deep_belief_net(Tutorial& T, const Setting& S, const Mnist& data, const Tensor& X, const Tensor& Xtest) {
+  std::string arch = "784";
+  for (int64_t h : S.dbn_sizes) arch += "-" + std::to_string(h);
+  T.step("A deep belief net, one layer at a time",
+         "DBN " + arch + ": each RBM learns the hidden activations of the one below. Sampling runs\n"
+         "Gibbs in the top RBM, then one pass down. Then the stack initialises a sigmoid MLP, and\n"
+         "backpropagation fine-tunes it to classify digits.");
+  const auto t0 = Clock::now();
+  const Dbn d = dbn_fit(X, S.dbn_sizes, {.layers = {{.epochs = S.dbn_epochs, .batch_size = 100, .lr = 0.05, .seed = 6}}});
+  T.say("  pretrained " + d.describe() + " in " + fmt("%.0f s", seconds_since(t0)));
+  Generator g(7);
+  write_image_grid(T.path("dbn_samples.png"), dbn_sample(d, 50, 1000, g).reshape({50, 28, 28}), 10);
+  T.wrote(T.path("dbn_samples.png"), "50 DBN samples (1,000 Gibbs steps in the top RBM)");
+  auto net = dbn_to_mlp(d, 10, 8);
+  nn::SGD opt(net->parameters(), 0.1, 0.9);
+  TensorDataset train(X, data.train.labels);
+  DataLoader loader(train, 100, {.shuffle = true, .seed = 9});
+  const auto t1 = Clock::now();
+  for (int64_t e = 0; e < S.dbn_finetune_epochs; ++e) train_epoch(*net, opt, loader);
+  const EvalResult r = evaluate(*net, Xtest, data.test.labels);
+  T.say("  fine-tuned " + std::to_string(S.dbn_finetune_epochs) + " epochs (SGD 0.1, momentum 0.9) in " +
+        fmt("%.0f s", seconds_since(t1)) + ": test error " + fmt("%.2f %%", 100 * (1 - r.accuracy)));
+  T.figure({"DBN " + arch + " + backprop, test error", 100 * (1 - r.accuracy), "%",
+            "1.25 (784-500-500-2000, HOT 2006); 1.2 (backprop fine-tuned, HS 2006)", S.name});
+}
+
+// Steps 7-9: the deep autoencoder against PCA; a 2-d map; semantic hashing.
+void deep_autoencoder(Tutorial& T, const Setting& S, const Mnist& data, const Tensor& G, const Tensor& Gtest) {
+  T.step("The deep autoencoder: pretrain, unroll, fine-tune",
+         "784-1000-500-250-30, pretrained as four RBMs (the last with linear code units), unrolled into\n"
+         "encoder and decoder, then fine-tuned by backpropagation on the cross-entropy. Grey-level\n"
+         "pixels are the visible probabilities. Beside it: 30-d PCA, the best linear code.");
+  const auto t0 = Clock::now();
+  RbmTrainOptions bin{.epochs = S.ae_pretrain_epochs, .batch_size = 100, .lr = 0.05, .seed = 10};
+  RbmTrainOptions lin = bin;
+  lin.lr = 0.001;  // linear code units: a smaller rate (HS2006)
+  const Dbn stack = pretrain_autoencoder_stack(G, {1000, 500, 250, 30}, {.layers = {bin, bin, bin, lin}});
+  const double pre_s = seconds_since(t0);
+  DeepAutoencoder ae = unroll(stack);
+  const double before = squared_error_per_image(ae, Gtest);
+  const auto t1 = Clock::now();
+  fine_tune(ae, G, {.epochs = S.ae_finetune_epochs, .batch_size = 100, .lr = 1e-3, .seed = 11});
+  const double ft_s = seconds_since(t1);
+  const double err = squared_error_per_image(ae, Gtest);
+  const Pca pca = pca_fit(G, 30);
+  const double pca_err = pca_reconstruction_error(pca, Gtest);
+  T.say("  pretraining " + fmt("%.0f s", pre_s) + "; unrolled, before fine-tuning: " + fmt("%.2f", before) +
+        " per test image; after " + std::to_string(S.ae_finetune_epochs) + " epochs (" + fmt("%.0f s", ft_s) +
+        "): " + fmt("%.2f", err) + ";  PCA-30: " + fmt("%.2f", pca_err));
+  T.figure({"deep AE 784-1000-500-250-30 test sq. error", err, "", "3.00 (HS 2006); PCA-30 13.87",
+            S.name + ", pretrain " + std::to_string(S.ae_pretrain_epochs) + " epochs/layer, Adam " +
+                std::to_string(S.ae_finetune_epochs) + " epochs, " + fmt("%.0f s", pre_s + ft_s)});
+  T.figure({"PCA-30 test sq. error (same data)", pca_err, "", "13.87 (full MNIST)", S.name});
+  const Tensor x = Gtest.slice(0, 0, 10);
+  const Tensor rows = concat({x, ae.reconstruct(x), pca_reconstruct(pca, pca_project(pca, x)).to(DType::f32)}, 0);
+  write_image_grid(T.path("autoencoder_vs_pca.png"), rows.reshape({30, 28, 28}), 10);
+  T.wrote(T.path("autoencoder_vs_pca.png"), "rows: test digits, deep autoencoder (30-d), PCA (30-d)");
+
+  T.step("Semantic hashing",
+         "Threshold each code unit at its median: 30 bits per image. Retrieve the training images\n"
+         "nearest in Hamming distance (a popcount) and count how many share the query's digit.");
+  const Tensor code_train = ae.encode(G), code_test = ae.encode(Gtest);
+  const Tensor pca_train = pca_project(pca, G), pca_test = pca_project(pca, Gtest);
+  const Tensor ta = median_thresholds(code_train), tp = median_thresholds(pca_train);
+  for (int64_t k : {10, 100}) {
+    const double pa = hamming_precision(binary_codes(code_test, ta), data.test.labels, binary_codes(code_train, ta),
+                                        data.train.labels, k);
+    const double pp = hamming_precision(binary_codes(pca_test, tp), data.test.labels, binary_codes(pca_train, tp),
+                                        data.train.labels, k);
+    T.say("  precision of the " + std::to_string(k) + " nearest: autoencoder bits " + fmt("%.3f", pa) +
+          ", PCA bits " + fmt("%.3f", pp));
+    if (k == 100)
+      T.figure({"30-bit hashing precision@100, deep AE", pa, "", "> PCA bits: " + fmt("%.3f", pp), S.name});
+  }
+
+  T.step("A 2-d code map",
+         "The same recipe with a 2-unit code (784-1000-500-250-2, HS2006 fig. 3): the test digits'\n"
+         "codes, coloured by label. PCA's first two components are drawn beside it.");
+  const Dbn stack2 = pretrain_autoencoder_stack(G, {1000, 500, 250, 2}, {.layers = {bin, bin, bin, lin}});
+  DeepAutoencoder ae2 = unroll(stack2);
+  fine_tune(ae2, G, {.epochs = S.map_finetune_epochs, .batch_size = 100, .lr = 1e-3, .seed = 12});
+  const Tensor c2 = ae2.encode(Gtest);
+  ScatterImage img(c2, 512);
+  img.points(c2, colours_of(data.test.labels));
+  img.save(T.path("code_map_autoencoder.png"));
+  const Tensor p2 = pca_project(pca, Gtest, 2);
+  ScatterImage imgp(p2, 512);
+  imgp.points(p2, colours_of(data.test.labels));
+  imgp.save(T.path("code_map_pca.png"));
+  T.wrote(T.path("code_map_autoencoder.png"), "2-d autoencoder codes of the test digits (and code_map_pca.png)");
+}
+
+}  // namespace
+
+void run_chapter05(Tutorial& T) {
+  const bool quick = T.quick();
+  const Setting S = setting_for(quick);
+  energy_and_conditionals(T);
+  T.step("Binarised MNIST", "Pixels become bits once, each 1 with probability = its grey level (a fixed\n"
+                            "stochastic binarisation, as Salakhutdinov & Murray 2008).");
+  Mnist data = quick ? load_mnist_embedded() : load_mnist("", /*allow_embedded=*/false);
+  T.say(data.source);
+  const Tensor G = data.train.images.reshape({data.train.size(), 784});
+  const Tensor Gtest = data.test.images.reshape({data.test.size(), 784});
+  Generator bin_gen(2008);
+  const Tensor X = binarize_dynamic(G, bin_gen), Xtest = binarize_dynamic(Gtest, bin_gen);
+  cd_training(T, S, X, Xtest);
+  exact_likelihood(T, S, X, Xtest);
+  ais_large(T, S, X, Xtest);
+  deep_belief_net(T, S, data, X, Xtest);
+  deep_autoencoder(T, S, data, G, Gtest);
+}
+
+}  // namespace latent::tutorial
