@@ -263,7 +263,8 @@ TEST_CASE("ch05: semantic hashing — median bits and Hamming precision") {
 TEST_CASE("ch05: bad input gets a clear error") {
   Generator g(1);
   Rbm m = rbm_init(6, 3, g);
-  check_error([&] { hidden_mean(m, full({2, 6}, 3.0)); }, {"hidden_input", "[0, 1]", "gaussian visible"});
+  check_error([&] { free_energy(m, full({2, 6}, 3.0)); }, {"free_energy", "[0, 1]", "gaussian visible"});
+  check_error([&] { rbm_fit(full({2, 6}, -1.0), 3, {}); }, {"[0, 1]"});
   check_error([&] { hidden_mean(m, zeros({2, 5})); }, {"hidden_input", "[N, 6]", "[2,5]"});
   check_error([&] { free_energy(m, full({1, 6}, NAN)); }, {"NaN"});
   check_error([&] { visible_mean(m, zeros({2, 4})); }, {"visible_input", "[N, 3]"});

@@ -41,10 +41,12 @@ Dbn dbn_fit(const Tensor& X, const std::vector<int64_t>& hidden_sizes, const Dbn
   for (size_t l = 0; l < L; ++l) {
     const RbmTrainOptions& o = opt.layers.size() == 1 ? opt.layers[0] : opt.layers[l];
     const Units hid = l + 1 == L ? opt.top_hidden : Units::bernoulli;
-    Generator g(o.seed + 7919 * l);
+    RbmTrainOptions layer_opt = o;
+    layer_opt.seed = o.seed + 7919 * l;  // each layer its own initialisation and minibatch order
+    Generator g(layer_opt.seed);
     const DType dt = data.dtype() == DType::f64 ? DType::f64 : DType::f32;
     Rbm m = rbm_init(data.size(1), hidden_sizes[l], g, Units::bernoulli, hid, mean(data.to(dt), {0}), dt);
-    RbmTrainer t(m, data, o);
+    RbmTrainer t(m, data, layer_opt);
     for (int64_t e = 0; e < o.epochs; ++e) {
       const RbmEpochStats st = t.epoch(data);
       if (opt.on_epoch) opt.on_epoch((int64_t)l, st, m);

@@ -8,9 +8,11 @@
 //
 //   log p(v) ≥ Σ_h¹ q(h¹|v) [log p(h¹) + log p(v|h¹)] + H(q(h¹|v))
 //
-// and the second RBM replaces the first one's implicit prior p(h¹) by a better
-// model of the aggregate q(h¹) — so stacking can only raise the bound (when the
-// new layer is initialised as the old one transposed and trained well).
+// and the second RBM replaces the first one's implicit prior p(h¹) by a model
+// of the aggregate q(h¹). HOT 2006 prove the bound cannot fall when the new
+// layer starts as the old one transposed; dbn_fit starts each layer afresh
+// (as HOT do in practice), so the bound motivates the recipe rather than
+// guaranteeing every step.
 //
 // The result is a hybrid: an RBM on top (undirected), and directed sigmoid
 // belief-net layers below it. To sample (dbn_sample): run Gibbs in the top
@@ -41,11 +43,10 @@ struct Dbn {
 void check_dbn(const std::string& op, const Dbn& d);
 
 // Greedy layer-wise training: layer l is an RBM with hidden_sizes[l] units,
-// trained by opts[l] (one entry: the same options for every layer) on the
-// previous layer's hidden means. The last layer's hidden units are
-// `top_hidden` (gaussian: the linear code layer of the deep autoencoder).
-// on_layer(l, rbm) is called after each layer is trained; on_epoch sees
-// every layer's epochs.
+// trained by opt.layers[l] (one entry: the same options for every layer; the
+// seed is offset per layer) on the previous layer's hidden means. The last
+// layer's hidden units are `top_hidden` (gaussian: the linear code layer of
+// the deep autoencoder). on_epoch(l, stats, rbm) sees every layer's epochs.
 struct DbnFitOptions {
   std::vector<RbmTrainOptions> layers;  // one, or one per layer
   Units top_hidden = Units::bernoulli;

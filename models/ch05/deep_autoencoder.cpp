@@ -86,12 +86,14 @@ DeepAutoencoder random_autoencoder(const std::vector<int64_t>& sizes, uint64_t s
   for (size_t l = 0; l < L; ++l) {
     auto lin = nn::make<nn::Linear>(sizes[l], sizes[l + 1]);
     nn::init::xavier_uniform(lin->weight, 1.0, &g);
+    nn::init::constant(lin->bias, 0.0);
     ae.encoder->push_back(lin);
     if (l + 1 < L) ae.encoder->push_back(nn::make<nn::Sigmoid>());
   }
   for (size_t l = L; l-- > 0;) {
     auto lin = nn::make<nn::Linear>(sizes[l + 1], sizes[l]);
     nn::init::xavier_uniform(lin->weight, 1.0, &g);
+    nn::init::constant(lin->bias, 0.0);
     ae.decoder->push_back(lin);
     if (l > 0) ae.decoder->push_back(nn::make<nn::Sigmoid>());
   }

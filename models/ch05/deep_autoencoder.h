@@ -38,8 +38,9 @@ struct DeepAutoencoder {
 Dbn pretrain_autoencoder_stack(const Tensor& X, const std::vector<int64_t>& hidden_sizes, const DbnFitOptions& opt);
 // Steps 2 of the recipe: encoder and decoder from a pretrained stack.
 DeepAutoencoder unroll(const Dbn& stack);
-// The same architecture from random weights (PyTorch's default Linear init):
-// the baseline pretraining is meant to beat. sizes = {V, H1, ..., code}.
+// The same architecture from random weights (Glorot/Xavier uniform weights,
+// zero biases, seeded): the baseline pretraining is meant to beat.
+// sizes = {V, H1, ..., code}.
 DeepAutoencoder random_autoencoder(const std::vector<int64_t>& sizes, uint64_t seed = 0);
 
 struct FineTuneOptions {
@@ -57,8 +58,8 @@ double fine_tune(DeepAutoencoder& ae, const Tensor& X, const FineTuneOptions& op
 double squared_error_per_image(const DeepAutoencoder& ae, const Tensor& X);
 
 // ---- semantic hashing ----
-// One threshold per code unit: its median over `codes` [N, k], so each bit is
-// on for half the data (the most informative split).
+// One threshold per code unit: its (upper) median over `codes` [N, k], so each
+// bit (code > threshold) is on for about half the data: the most informative split.
 Tensor median_thresholds(const Tensor& codes);
 // Bits of codes [N, k] (k <= 64) above the thresholds, packed one row per word.
 std::vector<uint64_t> binary_codes(const Tensor& codes, const Tensor& thresholds);

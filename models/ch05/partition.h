@@ -18,8 +18,10 @@
 // Each run draws v_1 ~ p_A, then for k = 1..K multiplies its importance
 // weight by p*_{β_k}(v_k) / p*_{β_{k−1}}(v_k) and moves v_{k+1} ~ T_k(v_k), a
 // Gibbs step that leaves p_{β_k} invariant (ais_transition). The mean weight
-// is an unbiased estimate of Z_B / Z_A; its log is (by Jensen) biased low, so
-// AIS tends to overestimate the log-likelihood only when it fails badly.
+// is an unbiased estimate of Z_B / Z_A; its log is (by Jensen) biased low for
+// any finite number of runs, so the log-likelihood −F − log Ẑ is biased high —
+// by little when the weights are even, by a lot when AIS fails (a few runs
+// dominate; watch the ±3σ bounds).
 #pragma once
 
 #include <vector>
@@ -29,8 +31,9 @@
 namespace latent::models {
 
 // Exact log Z by enumerating the 2^n states of a binary layer with
-// n <= max_units units (the hidden layer when it is binary and no larger than
-// the visible one, else the visible layer). Computed in float64.
+// n <= max_units units: the hidden layer when it is binary and small enough,
+// and no larger than the visible one or the visible units are gaussian; else
+// the visible layer. Computed in float64.
 double log_z_exact(const Rbm& m, int64_t max_units = 24);
 
 // Mean log p(v) over the rows of v: −mean F(v) − log Z.

@@ -34,12 +34,20 @@ void check_hidden(const std::string& op, const Rbm& m, const Tensor& h) {
 
 }  // namespace
 
-void check_visible(const std::string& op, const Rbm& m, const Tensor& v) {
+namespace {
+// Shapes and dtype only: cheap, so the conditionals run it on every call
+// (they also see the model's own samples, which need no value scan).
+void check_visible_shape(const std::string& op, const Rbm& m, const Tensor& v) {
   check_model(op, m);
   if (v.dim() != 2 || v.size(1) != m.num_visible())
     fail(op, "visible data must be [N, " + std::to_string(m.num_visible()) + "] for " + m.describe() + ", got " +
                  shape_str(v.shape()) + (v.dim() == 4 ? " (flatten images with x.reshape({N, -1}))" : ""));
   if (v.dtype() == DType::i64) fail(op, "visible data must be float32 or float64, got int64 (use .to(DType::f32))");
+}
+}  // namespace
+
+void check_visible(const std::string& op, const Rbm& m, const Tensor& v) {
+  check_visible_shape(op, m, v);
   if (v.numel() == 0) return;
   // NaN compares unequal to itself; the reductions skip NaN, so count them first.
   if (sum(ne(v, v)).item() > 0) fail(op, "visible data contains NaN");
@@ -78,7 +86,7 @@ Rbm rbm_init(int64_t V, int64_t H, Generator& g, Units visible, Units hidden, co
 }
 
 Tensor hidden_input(const Rbm& m, const Tensor& v) {
-  check_visible("hidden_input", m, v);
+  check_visible_shape("hidden_input", m, v);
   return matmul(v.to(m.W.dtype()), m.W) + m.c;
 }
 
@@ -133,7 +141,8 @@ Tensor energy(const Rbm& m, const Tensor& v_, const Tensor& h_) {
 }
 
 Tensor free_energy(const Rbm& m, const Tensor& v_) {
-  Tensor a = hidden_input(m, v_);  // checks v
+  check_visible("free_energy", m, v_);
+  Tensor a = hidden_input(m, v_);
   Tensor v = v_.to(m.W.dtype());
   Tensor vis = m.visible == Units::bernoulli ? -matmul(v, m.b) : 0.5 * sum(square(v - m.b), {1});
   if (m.hidden == Units::bernoulli) return vis - sum(softplus(a), {1});
@@ -143,6 +152,7 @@ Tensor free_energy(const Rbm& m, const Tensor& v_) {
 }
 
 double reconstruction_error(const Rbm& m, const Tensor& v, Generator& g) {
+  check_visible("reconstruction_error", m, v);
   Tensor h = sample_hidden(m, v, g);
   Tensor r = visible_mean(m, h);
   return sum(square(v.to(r.dtype()) - r)).item() / (double)v.size(0);

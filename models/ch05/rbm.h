@@ -49,10 +49,10 @@ struct Rbm {
   std::string describe() const;  // "RBM(784 bernoulli -> 500 bernoulli)"
 };
 
-// W ~ N(0, 0.01²), c = 0, and b = 0 — or, when visible_mean [V] is given and
-// the visible units are binary, b_i = log(p_i / (1 − p_i)) with p_i clipped to
-// [1e-3, 1 − 1e-3] (Hinton's guide, section 8: the visible units then start at
-// the data's marginals).
+// W ~ N(0, 0.01²), c = 0, and b = 0 — or, when visible_mean [V] is given,
+// b starts at the data's marginals (Hinton's guide, section 8): for binary
+// units b_i = log(p_i / (1 − p_i)) with p_i clipped to [1e-3, 1 − 1e-3], for
+// gaussian units b = the mean itself.
 Rbm rbm_init(int64_t V, int64_t H, Generator& g, Units visible = Units::bernoulli,
              Units hidden = Units::bernoulli, const Tensor& visible_mean = Tensor(), DType dtype = DType::f32);
 
@@ -89,7 +89,9 @@ double pseudo_log_likelihood(const Rbm& m, const Tensor& v, Generator& g);
 
 // Bad input gets a clear error: v must be [N, V] of this RBM's V, floating
 // point, finite, and for binary visible units inside [0, 1] (0/1 values, or
-// probabilities as Hinton's guide allows for pixels).
+// probabilities as Hinton's guide allows for pixels). Training, the energies
+// and the monitors scan the values; the conditionals check shapes only (they
+// are formulas defined for any real input, and run on the model's own samples).
 void check_visible(const std::string& op, const Rbm& m, const Tensor& v);
 
 }  // namespace latent::models

@@ -55,8 +55,12 @@ double RbmTrainer::lr_now() const {
   return opt_.lr + t * (opt_.lr_final - opt_.lr);
 }
 
-double RbmTrainer::update(const Tensor& v0_) {
-  check_visible("RbmTrainer::update", m_, v0_);
+double RbmTrainer::update(const Tensor& v0) {
+  check_visible("RbmTrainer::update", m_, v0);
+  return step(v0);
+}
+
+double RbmTrainer::step(const Tensor& v0_) {
   const Tensor v0 = v0_.to(m_.W.dtype());
   // Positive phase: the data and E[h | v0] (means, not samples: less noise, same expectation).
   const Tensor h0 = hidden_mean(m_, v0);
@@ -86,7 +90,7 @@ double RbmTrainer::update(const Tensor& v0_) {
   }
   const double lr = lr_now();
   const double mom = epoch_ < opt_.momentum_epochs ? opt_.momentum : opt_.final_momentum;
-  // Momentum as in Hinton's guide: velocity ← μ velocity + ε (gradient − λ W).
+  // Momentum as in Hinton's guide: velocity ← momentum·velocity + ε (gradient − weight_decay·W).
   vel_W_ = mom * vel_W_ + lr * (g.dW - opt_.weight_decay * m_.W);
   vel_b_ = mom * vel_b_ + lr * g.db;
   vel_c_ = mom * vel_c_ + lr * g.dc;
@@ -110,7 +114,7 @@ RbmEpochStats RbmTrainer::epoch(const Tensor& X) {
   int64_t batches = 0;
   for (int64_t i = 0; i < N; i += B) {
     const Tensor idx = order.slice(0, i, std::min(N, i + B));
-    recon += update(index_select(X, 0, idx));
+    recon += step(index_select(X, 0, idx));  // X was checked above
     ++batches;
   }
   ++epoch_;

@@ -41,13 +41,13 @@ struct RbmTrainOptions {
   double momentum = 0.5;        // for the first momentum_epochs epochs (Hinton's guide, section 9)
   double final_momentum = 0.9;  // afterwards
   int64_t momentum_epochs = 5;
-  double weight_decay = 2e-4;   // L2 on W: ΔW −= ε λ W (guide, section 10)
+  double weight_decay = 2e-4;   // L2 on W: the step adds −ε·weight_decay·W (guide, section 10)
   int64_t cd_k = 1;             // Gibbs steps per update
   bool persistent = false;      // PCD: the negative chains carry over between updates
   bool centred = false;         // centred gradient with μ = data mean, λ a running hidden mean
   double offset_rate = 0.01;    // λ ← (1 − ν) λ + ν <h0>
   double sparsity_target = 0;   // ρ > 0: push the hidden units' mean activation towards ρ
-  double sparsity_cost = 0;     //   by Δc += cost (ρ − q) (Lee, Ekanadham & Ng 2008),
+  double sparsity_cost = 0;     //   by adding cost·(ρ − q) to c's gradient (Lee, Ekanadham & Ng 2008),
   double sparsity_decay = 0.9;  //   q a running mean of <h0> (Hinton's guide, section 11)
   uint64_t seed = 0;
 };
@@ -87,6 +87,7 @@ class RbmTrainer {
 
  private:
   double lr_now() const;
+  double step(const Tensor& v0);  // update() without the value scan
   Rbm& m_;
   RbmTrainOptions opt_;
   Generator gen_;
