@@ -64,12 +64,14 @@ double RbmTrainer::step(const Tensor& v0_) {
   const Tensor v0 = v0_.to(m_.W.dtype());
   // Positive phase: the data and E[h | v0] (means, not samples: less noise, same expectation).
   const Tensor h0 = hidden_mean(m_, v0);
-  Tensor h = sample_units(h0, m_.hidden, gen_);
   double recon = -1;
   // Negative phase: k Gibbs steps from the data (CD) or from the persistent chains (PCD).
+  Tensor h;
   if (opt_.persistent) {
     if (!chains_.defined()) chains_ = v0.clone();  // chains start at data (Tieleman 2008)
     h = sample_hidden(m_, chains_, gen_);
+  } else {
+    h = sample_units(h0, m_.hidden, gen_);
   }
   Tensor vk;
   for (int64_t step = 0; step < opt_.cd_k; ++step) {
