@@ -1,16 +1,21 @@
 // Chapter 04 — SparseLDA (Yao, Mimno & McCallum 2009, section 3): the plain
 // sampler's conditional, computed in three buckets.
 //
-//   (n_dk + α)(n_kw + β)/(n_k + Vβ)
-//     =  αβ / (n_k + Vβ)                  s: "smoothing", every topic
+//   (n_dk + α_k)(n_kw + β)/(n_k + Vβ)
+//     =  α_k β / (n_k + Vβ)               s: "smoothing", every topic
 //     +  n_dk β / (n_k + Vβ)              r: "document", topics with n_dk > 0
-//     +  (n_dk + α) n_kw / (n_k + Vβ)     q: "topic-word", topics with n_kw > 0
+//     +  (n_dk + α_k) n_kw / (n_k + Vβ)   q: "topic-word", topics with n_kw > 0
 //
+// (α_k: asymmetric when optimised, Wallach et al. 2009; symmetric α_k = α is
+// the paper's case.)
 // The sums s and r change by a few terms when one token moves, so they are
 // updated, not recomputed; only q is computed afresh, over the word's nonzero
 // topics (at most min(K, its frequency)), using the per-document coefficient
-// c_k = (n_dk + α)/(n_k + Vβ). One uniform u in [0, s + r + q) then picks a
-// bucket and a topic inside it. On text most of the mass is in q (see
+// c_k = (n_dk + α_k)/(n_k + Vβ). One uniform u in [0, s + r + q) then picks a
+// bucket and a topic inside it. The s bucket spans all K topics, so its terms
+// are also summed in blocks of kBlock: a draw from s walks the block sums, then
+// one block — O(K/16 + 16), not O(K), which matters at K >= 100 where rare
+// words draw from s often. On text most of the mass is in q (see
 // share_q), so a draw costs O(topics of the word), not O(K). It is the same
 // distribution as the plain sampler's, term by term (tested: chi-square).
 #include <algorithm>
@@ -19,6 +24,10 @@
 #include "models/ch04/lda_gibbs.h"
 
 namespace latent::models {
+
+namespace {
+constexpr int kBlockBits = 4, kBlock = 1 << kBlockBits;
+}  // namespace
 
 SparseGibbsSampler::SparseGibbsSampler(GibbsState& s, uint64_t seed) : s_(s), rng_(seed) {
   const int64_t K = s.K, V = s.V;
@@ -44,14 +53,30 @@ SparseGibbsSampler::SparseGibbsSampler(GibbsState& s, uint64_t seed) : s_(s), rn
     std::sort(e, e + n, [](uint32_t a, uint32_t b) { return a > b; });
     word_len_[w] = n;
   }
+  if ((int64_t)s.alpha.size() != K)
+    fail("SparseGibbsSampler", "the state has " + std::to_string(s.alpha.size()) + " alphas for K = " + std::to_string(K));
   inv_denom_.resize((size_t)K);
+  s_term_.resize((size_t)K);
+  s_block_.resize((size_t)((K + kBlock - 1) / kBlock));
   coef_.resize((size_t)K);
-  for (int64_t k = 0; k < K; ++k) {
-    inv_denom_[k] = 1.0 / (s.topic_total[k] + (double)V * s.beta);
-    coef_[k] = s.alpha * inv_denom_[k];
-  }
   doc_topic_.assign((size_t)K, 0);
   q_.resize((size_t)K);
+  refresh();
+}
+
+// Between documents (every n_dk = 0). Recomputing s from scratch once per sweep
+// also keeps rounding in its running updates from piling up.
+void SparseGibbsSampler::refresh() {
+  const double vbeta = (double)s_.V * s_.beta;
+  std::fill(s_block_.begin(), s_block_.end(), 0.0);
+  s_sum_ = 0;
+  for (int64_t k = 0; k < s_.K; ++k) {
+    inv_denom_[k] = 1.0 / (s_.topic_total[k] + vbeta);
+    s_term_[k] = s_.alpha[k] * s_.beta * inv_denom_[k];
+    s_block_[k >> kBlockBits] += s_term_[k];
+    s_sum_ += s_term_[k];
+    coef_[k] = s_.alpha[k] * inv_denom_[k];
+  }
 }
 
 void SparseGibbsSampler::sync() {
@@ -88,27 +113,29 @@ void SparseGibbsSampler::begin_doc(int64_t d) {
   r_sum_ = 0;
   for (int32_t k : doc_topics_) {
     r_sum_ += s_.beta * doc_topic_[k] * inv_denom_[k];
-    coef_[k] = (doc_topic_[k] + s_.alpha) * inv_denom_[k];
+    coef_[k] = (doc_topic_[k] + s_.alpha[k]) * inv_denom_[k];
   }
 }
 
 void SparseGibbsSampler::end_doc() {
   for (int32_t k : doc_topics_) {
     doc_topic_[k] = 0;
-    coef_[k] = s_.alpha * inv_denom_[k];
+    coef_[k] = s_.alpha[k] * inv_denom_[k];
   }
 }
 
 // Token of topic k leaves the document: n_dk and n_k drop by one; s, r and c_k follow.
 void SparseGibbsSampler::topic_leave(int32_t k) {
-  const double ab = s_.alpha * s_.beta, vbeta = (double)s_.V * s_.beta;
-  s_sum_ -= ab * inv_denom_[k];
+  const double vbeta = (double)s_.V * s_.beta;
   r_sum_ -= s_.beta * doc_topic_[k] * inv_denom_[k];
   --doc_topic_[k];
   inv_denom_[k] = 1.0 / (--s_.topic_total[k] + vbeta);
-  s_sum_ += ab * inv_denom_[k];
+  const double st = s_.alpha[k] * s_.beta * inv_denom_[k];
+  s_sum_ += st - s_term_[k];
+  s_block_[k >> kBlockBits] += st - s_term_[k];
+  s_term_[k] = st;
   r_sum_ += s_.beta * doc_topic_[k] * inv_denom_[k];
-  coef_[k] = (doc_topic_[k] + s_.alpha) * inv_denom_[k];
+  coef_[k] = (doc_topic_[k] + s_.alpha[k]) * inv_denom_[k];
   if (doc_topic_[k] == 0) {
     auto it = std::find(doc_topics_.begin(), doc_topics_.end(), k);
     *it = doc_topics_.back();
@@ -117,14 +144,16 @@ void SparseGibbsSampler::topic_leave(int32_t k) {
 }
 
 void SparseGibbsSampler::topic_join(int32_t k) {
-  const double ab = s_.alpha * s_.beta, vbeta = (double)s_.V * s_.beta;
-  s_sum_ -= ab * inv_denom_[k];
+  const double vbeta = (double)s_.V * s_.beta;
   r_sum_ -= s_.beta * doc_topic_[k] * inv_denom_[k];
   if (doc_topic_[k]++ == 0) doc_topics_.push_back(k);
   inv_denom_[k] = 1.0 / (++s_.topic_total[k] + vbeta);
-  s_sum_ += ab * inv_denom_[k];
+  const double st = s_.alpha[k] * s_.beta * inv_denom_[k];
+  s_sum_ += st - s_term_[k];
+  s_block_[k >> kBlockBits] += st - s_term_[k];
+  s_term_[k] = st;
   r_sum_ += s_.beta * doc_topic_[k] * inv_denom_[k];
-  coef_[k] = (doc_topic_[k] + s_.alpha) * inv_denom_[k];
+  coef_[k] = (doc_topic_[k] + s_.alpha[k]) * inv_denom_[k];
 }
 
 // One token of word w moves from topic `old` to a topic drawn from s + r + q.
@@ -165,9 +194,14 @@ int32_t SparseGibbsSampler::update_token(int32_t w, int32_t old) {
   } else {
     u -= r_sum_;
     ++draws_s_;
-    const double ab = s_.alpha * s_.beta;
-    k = 0;
-    while (k + 1 < s_.K && (u -= ab * inv_denom_[k]) >= 0) ++k;
+    // Block sums first, then inside the block; rounding can leave u past the
+    // last term, which then takes it (as in the other buckets).
+    const int32_t nb = (int32_t)s_block_.size();
+    int32_t b = 0;
+    while (b + 1 < nb && u >= s_block_[b]) u -= s_block_[b++];
+    k = b << kBlockBits;
+    const int32_t last = (int32_t)std::min<int64_t>(s_.K, (int64_t)(b + 1) << kBlockBits) - 1;
+    while (k < last && (u -= s_term_[k]) >= 0) ++k;
   }
   if (jn == pos_old) {  // the same entry: back to its old count, the order is unchanged
     e[jn] += one;
@@ -196,9 +230,7 @@ int32_t SparseGibbsSampler::update_token(int32_t w, int32_t old) {
 }
 
 void SparseGibbsSampler::sweep() {
-  // s is recomputed once per sweep so that rounding in its updates cannot pile up.
-  s_sum_ = 0;
-  for (int64_t k = 0; k < s_.K; ++k) s_sum_ += s_.alpha * s_.beta * inv_denom_[k];
+  refresh();  // α may have changed since the last sweep (optimize_alpha_every)
   draws_s_ = draws_r_ = draws_q_ = 0;
   for (int64_t d = 0; d < s_.num_docs(); ++d) {
     begin_doc(d);
@@ -218,8 +250,7 @@ void SparseGibbsSampler::resample(int64_t token) {
     fail("SparseGibbsSampler::resample", "token " + std::to_string(token) + " outside [0, " +
                                              std::to_string(s_.num_tokens()) + ")");
   const int64_t d = std::upper_bound(s_.doc_start.begin(), s_.doc_start.end(), token) - s_.doc_start.begin() - 1;
-  s_sum_ = 0;
-  for (int64_t k = 0; k < s_.K; ++k) s_sum_ += s_.alpha * s_.beta * inv_denom_[k];
+  refresh();
   begin_doc(d);
   s_.z[token] = update_token(s_.words[token], s_.z[token]);
   end_doc();
