@@ -99,13 +99,17 @@ class SparseGibbsSampler {
   void refresh();  // s terms, block sums and c_k from the current α and n_k
   void begin_doc(int64_t d);
   void end_doc();
-  void topic_leave(int32_t k);
   void topic_join(int32_t k);
   int32_t update_token(int32_t w, int32_t old);
   void word_increment(int32_t w, int32_t k);
 
   GibbsState& s_;
   FastRng rng_;
+  // Copies of what the hot loop reads from s_ (set by refresh, once per sweep):
+  // through the reference the compiler must reload them after every store.
+  double beta_ = 0, vbeta_ = 0;
+  const double* alpha_ = nullptr;
+  int32_t* topic_total_ = nullptr;
   int topic_bits_ = 0;
   uint32_t topic_mask_ = 0;
   // Word w's nonzero (count, topic) pairs, packed as count << topic_bits | topic
@@ -120,7 +124,7 @@ class SparseGibbsSampler {
   std::vector<double> coef_;        // (n_dk + α_k) / (n_k + Vβ) for the current document
   std::vector<int32_t> doc_topic_;  // n_dk, current document
   std::vector<int32_t> doc_topics_; // topics with n_dk > 0
-  std::vector<double> q_;           // per word entry, the q-bucket weights
+  std::vector<double> q_;           // per word entry, running sums of the q-bucket weights
   double s_sum_ = 0, r_sum_ = 0;
   int64_t draws_s_ = 0, draws_r_ = 0, draws_q_ = 0;
 };
