@@ -5,12 +5,14 @@
 //                    token updates / seconds over `sweeps` sweeps from the random
 //                    start (100 sweeps at K = 20, 50 at K = 100, 20 at K = 1000;
 //                    the same sweeps for both samplers), α = 50/K, β = 0.01
-//   fit_<plain|sparse>_k20  the fit the peers are scored on: K = 20, α = 2.5, β = 0.01,
-//                    50, 100, 150 and 200 sweeps (separate runs, φ averaged over every
-//                    5th sweep of the second half), held-out θ by Gibbs folding in (50
-//                    sweeps, 10 burn-in), document-completion perplexity; the time is
-//                    the whole fit + fold-in; _to_target: the first run at <= 4240
-//   seeds_sparse_k20 the 200-sweep SparseLDA fit with seeds 0..4: the spread between chains
+//   fit_<plain|sparse>_k20  the fit the peers are scored on: K = 20, β = 0.01, α starting
+//                    at 2.5 and re-estimated (asymmetric, Wallach et al. 2009) every 5th
+//                    sweep, 50, 100, 150 and 200 sweeps (separate runs, φ averaged over
+//                    every 5th sweep of the second half), held-out θ by Gibbs folding in
+//                    with the learned α (50 sweeps, 10 burn-in), document-completion
+//                    perplexity; the time is the whole fit + fold-in; _to_target: the
+//                    first run at <= 4240
+//   seeds_sparse_k20 the 100- and 200-sweep SparseLDA fits with seeds 0..4: the spread between chains
 //   vem_k20          variational EM, K = 20, α = 1/K, topic smoothing η = 1/K
 //                    (scikit-learn's default priors), 20 iterations: seconds per
 //                    iteration and document-completion perplexity
@@ -22,6 +24,7 @@
 // Each line: workload=<name> threads=1 key=value ...
 //
 // Usage: ch04_bench BOW_DIR [workload-prefix...]
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -72,6 +75,15 @@ Rate tokens_per_second(const Corpus& train, int64_t K, int64_t sweeps) {
   return {n / seconds_since(t0), n / (thread_cpu_seconds() - c0)};
 }
 
+// The K = 20 fit's settings, one place for the fit and the seeds workloads.
+LdaGibbsOptions fit_options(int64_t sweeps, GibbsSamplerKind kind, uint64_t seed) {
+  LdaGibbsOptions o{.K = 20, .alpha = 2.5, .beta = 0.01, .sweeps = sweeps, .sampler = kind, .seed = seed,
+                    .average_from = sweeps / 2, .average_every = 5};
+  o.optimize_alpha_every = 5;  // asymmetric α by Minka's fixed point (Wallach et al. 2009), every 5th sweep
+  o.optimize_alpha_from = 5;
+  return o;
+}
+
 // One fit of `sweeps` sweeps (φ averaged over every 5th sweep of the second half), then
 // held-out θ by folding in, then the perplexity; the time is all of it, wall clock.
 void fit(GibbsSamplerKind kind, const CorpusSplit& split, const CompletionHalves& halves,
@@ -82,17 +94,18 @@ void fit(GibbsSamplerKind kind, const CorpusSplit& split, const CompletionHalves
   for (int64_t sweeps : {50, 100, 150, 200}) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = thread_cpu_seconds();
-    LdaGibbsResult r = lda_gibbs(split.train, {.K = 20, .alpha = 2.5, .beta = 0.01, .sweeps = sweeps, .sampler = kind,
-                                               .seed = 0, .average_from = sweeps / 2, .average_every = 5});
-    Tensor theta = gibbs_infer_theta(r.phi, halves.observed, 2.5, 50, 10, 0);
+    LdaGibbsResult r = lda_gibbs(split.train, fit_options(sweeps, kind, 0));
+    Tensor theta = gibbs_infer_theta(r.phi, halves.observed, r.state.alpha, 50, 10, 0);
     const double secs = seconds_since(t0), cpu = thread_cpu_seconds() - c0;
     const Perplexity pp = completion_perplexity(theta, r.phi, halves.scored, seen);
     const double ppl = pp.perplexity;
     if (reached_cpu < 0 && ppl <= target) reached_cpu = cpu;
     if (reached_at < 0 && ppl <= target) reached_at = secs, reached_sweeps = sweeps;
     std::printf("workload=%s threads=1 sweeps=%ld seconds=%.4f cpu_seconds=%.4f sample_seconds=%.4f "
-                "tokens_per_second=%.4g perplexity=%.1f scored_tokens=%ld\n",
-                name.c_str(), (long)sweeps, secs, cpu, r.sample_seconds, r.tokens_per_second, ppl, (long)pp.tokens);
+                "tokens_per_second=%.4g perplexity=%.1f scored_tokens=%ld alpha_sum=%.3f alpha_min=%.3f alpha_max=%.3f\n",
+                name.c_str(), (long)sweeps, secs, cpu, r.sample_seconds, r.tokens_per_second, ppl, (long)pp.tokens,
+                r.state.alpha_sum(), *std::min_element(r.state.alpha.begin(), r.state.alpha.end()),
+                *std::max_element(r.state.alpha.begin(), r.state.alpha.end()));
     std::fflush(stdout);
   }
   std::printf("workload=%s_to_target threads=1 target=%.0f sweeps=%ld seconds=%.4f cpu_seconds=%.4f\n", name.c_str(),
@@ -135,18 +148,22 @@ int main(int argc, char** argv) {
   }
   if (wanted(only, "fit_sparse")) fit(GibbsSamplerKind::sparse, split, halves, seen, 4240);
   if (wanted(only, "fit_plain")) fit(GibbsSamplerKind::plain, split, halves, seen, 4240);
-  if (wanted(only, "seeds_sparse")) {  // chain-to-chain spread of the 200-sweep fit
-    double mean = 0;
-    for (uint64_t seed = 0; seed < 5; ++seed) {
-      LdaGibbsResult r = lda_gibbs(split.train, {.K = 20, .alpha = 2.5, .beta = 0.01, .sweeps = 200, .seed = seed,
-                                                 .average_from = 100, .average_every = 5});
-      Tensor theta = gibbs_infer_theta(r.phi, halves.observed, 2.5, 50, 10, seed);
-      const double ppl = completion_perplexity(theta, r.phi, halves.scored, seen).perplexity;
-      mean += ppl / 5;
-      std::printf("workload=seeds_sparse_k20 threads=1 seed=%lu sweeps=200 perplexity=%.1f\n", (unsigned long)seed, ppl);
-      std::fflush(stdout);
+  if (wanted(only, "seeds_sparse")) {  // chain-to-chain spread of the 100- and 200-sweep fits
+    for (int64_t sweeps : {100, 200}) {
+      double mean = 0;
+      for (uint64_t seed = 0; seed < 5; ++seed) {
+        const double c0 = thread_cpu_seconds();
+        LdaGibbsResult r = lda_gibbs(split.train, fit_options(sweeps, GibbsSamplerKind::sparse, seed));
+        Tensor theta = gibbs_infer_theta(r.phi, halves.observed, r.state.alpha, 50, 10, seed);
+        const double cpu = thread_cpu_seconds() - c0;
+        const double ppl = completion_perplexity(theta, r.phi, halves.scored, seen).perplexity;
+        mean += ppl / 5;
+        std::printf("workload=seeds_sparse_k20 threads=1 seed=%lu sweeps=%ld cpu_seconds=%.4f perplexity=%.1f\n",
+                    (unsigned long)seed, (long)sweeps, cpu, ppl);
+        std::fflush(stdout);
+      }
+      std::printf("workload=seeds_sparse_k20_mean threads=1 seeds=5 sweeps=%ld perplexity=%.1f\n", (long)sweeps, mean);
     }
-    std::printf("workload=seeds_sparse_k20_mean threads=1 seeds=5 sweeps=200 perplexity=%.1f\n", mean);
   }
   if (wanted(only, "vem")) {
     BagOfWords train = bag_of_words(split.train);

@@ -196,8 +196,11 @@ TEST_CASE("ch04: plain and SparseLDA draw from the same conditional (chi-square)
   // with a 12-topic state make all three SparseLDA buckets (s, r, q) matter.
   Corpus c = tiny_corpus({{0, 1, 1, 2, 5, 5}, {2, 3, 3, 0}, {0, 4, 4, 4, 1, 6, 7}, {6, 6, 7, 2}}, 8);
   const int64_t draws = 60000;
-  for (double alpha : {0.05, 1.5}) {
-    GibbsState base = gibbs_init(c, 12, alpha, 0.05, 11);
+  // α = -1: an asymmetric α_k (as gibbs_optimize_alpha makes), from 0.01 to 2.2.
+  for (double alpha : {0.05, 1.5, -1.0}) {
+    GibbsState base = gibbs_init(c, 12, std::abs(alpha), 0.05, 11);
+    if (alpha < 0)
+      for (int64_t k = 0; k < 12; ++k) base.alpha[k] = 0.01 + 0.2 * (double)((k * 5) % 12);
     for (int64_t token : {1, 8, 15}) {
       const std::vector<double> p = gibbs_conditional(base, token);
       std::vector<int64_t> plain_counts(12, 0), sparse_counts(12, 0);
@@ -222,6 +225,72 @@ TEST_CASE("ch04: plain and SparseLDA draw from the same conditional (chi-square)
       CHECK(chi_square(sparse_counts, wrong, draws) > 100);
     }
   }
+}
+
+namespace {
+// log p(z | α) = Σ_d [lnΓ(α_0) − lnΓ(N_d + α_0) + Σ_k lnΓ(n_dk + α_k) − lnΓ(α_k)], the
+// Pólya evidence gibbs_optimize_alpha maximises, straight from the definition.
+double polya_log_evidence(const GibbsState& s, const std::vector<double>& alpha) {
+  double a0 = 0, lp = 0;
+  for (double a : alpha) a0 += a;
+  for (int64_t d = 0; d < s.num_docs(); ++d) {
+    std::vector<int> n((size_t)s.K, 0);
+    for (int64_t i = s.doc_start[d]; i < s.doc_start[d + 1]; ++i) ++n[s.z[i]];
+    lp += std::lgamma(a0) - std::lgamma((double)(s.doc_start[d + 1] - s.doc_start[d]) + a0);
+    for (int64_t k = 0; k < s.K; ++k) lp += std::lgamma(n[k] + alpha[k]) - std::lgamma(alpha[k]);
+  }
+  return lp;
+}
+}  // namespace
+
+TEST_CASE("ch04: asymmetric alpha — Minka's fixed point maximises the Polya evidence") {
+  // 400 documents of 2..14 tokens; each has a main topic, drawn with skewed
+  // probabilities (topic 0 common, topic 4 rare), and the rest uniform.
+  std::vector<std::vector<int32_t>> docs;
+  FastRng rng(7);
+  for (int d = 0; d < 400; ++d) docs.push_back(std::vector<int32_t>(2 + (size_t)rng.below(13), 0));
+  GibbsState s = gibbs_init(tiny_corpus(docs, 1), 5, 1.0, 0.1, 0);
+  for (int64_t d = 0; d < s.num_docs(); ++d) {
+    const double u = rng.uniform();
+    const int32_t main = u < 0.45 ? 0 : u < 0.75 ? 1 : u < 0.9 ? 2 : u < 0.97 ? 3 : 4;
+    for (int64_t i = s.doc_start[d]; i < s.doc_start[d + 1]; ++i)
+      s.z[i] = rng.uniform() < 0.7 ? main : (int32_t)rng.below(5);
+  }
+  s.recount();
+  const std::vector<double> start = s.alpha;
+  gibbs_optimize_alpha(s, 500);
+  CHECK(polya_log_evidence(s, s.alpha) > polya_log_evidence(s, start) + 10);
+  for (int64_t k = 0; k < 5; ++k) {  // a stationary point: every partial derivative ~ 0
+    std::vector<double> up = s.alpha, down = s.alpha;
+    up[k] *= 1.001;
+    down[k] *= 0.999;
+    const double grad = (polya_log_evidence(s, up) - polya_log_evidence(s, down)) / (0.002 * s.alpha[k]);
+    CHECK_MESSAGE(std::abs(grad) < 0.05, "d log p(z|alpha) / d alpha_" << k << " = " << grad);
+  }
+  for (int64_t k = 0; k + 1 < 5; ++k) CHECK(s.alpha[k] > s.alpha[k + 1]);  // common topics get a larger α_k
+  s.alpha.pop_back();
+  check_error([&] { gibbs_optimize_alpha(s); }, {"gibbs_optimize_alpha", "alphas"});
+}
+
+TEST_CASE("ch04: lda_gibbs with an optimised alpha (both samplers); folding in with it") {
+  BarsCorpus bars = make_bars_corpus(300, 60, 0.3, 9);
+  for (auto kind : {GibbsSamplerKind::plain, GibbsSamplerKind::sparse}) {
+    LdaGibbsResult r = lda_gibbs(bars.corpus, {.K = 10, .alpha = 2.0, .beta = 0.05, .sweeps = 60, .sampler = kind,
+                                               .seed = 3, .optimize_alpha_every = 5, .optimize_alpha_from = 10});
+    // The documents were drawn with α = 0.3 (α_0 = 3): the learned prior moves far below the start (α_0 = 20).
+    CHECK_MESSAGE(r.state.alpha_sum() < 8, gibbs_sampler_name(kind) << ": alpha_0 " << r.state.alpha_sum());
+    GibbsState u = r.state;
+    u.recount();
+    CHECK(u.word_topic == r.state.word_topic);
+    std::vector<double> cos = best_topic_match(bars.topics, r.phi);
+    CHECK(*std::min_element(cos.begin(), cos.end()) >= 0.9);
+    Tensor theta = gibbs_infer_theta(r.phi, bars.corpus, r.state.alpha, 20, 5, 0);
+    CHECK(theta.shape() == Shape{300, 10});
+    std::vector<double> wrong = r.state.alpha;
+    wrong.pop_back();
+    check_error([&] { gibbs_infer_theta(r.phi, bars.corpus, wrong, 20, 5, 0); }, {"gibbs_infer_theta", "alpha"});
+  }
+  check_error([&] { lda_gibbs(bars.corpus, {.K = 3, .optimize_alpha_every = -1}); }, {"lda_gibbs", "optimize_alpha"});
 }
 
 TEST_CASE("ch04: bars — Gibbs (plain, sparse) and variational EM recover all 10 topics, cosine >= 0.95") {

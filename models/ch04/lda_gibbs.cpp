@@ -34,6 +34,12 @@ int64_t doc_of(const GibbsState& s, int64_t token) {
 
 }  // namespace
 
+double GibbsState::alpha_sum() const {
+  double a = 0;
+  for (double v : alpha) a += v;
+  return a;
+}
+
 void GibbsState::recount() {
   word_topic.assign((size_t)(V * K), 0);
   topic_total.assign((size_t)K, 0);
@@ -49,7 +55,7 @@ GibbsState gibbs_init(const Corpus& c, int64_t K, double alpha, double beta, uin
   GibbsState s;
   s.K = K;
   s.V = c.vocab_size();
-  s.alpha = alpha;
+  s.alpha.assign((size_t)K, alpha);
   s.beta = beta;
   s.doc_start = c.doc_start;
   s.words = c.words;
@@ -69,7 +75,7 @@ std::vector<double> gibbs_conditional(const GibbsState& s, int64_t token) {
   double total = 0;
   for (int64_t k = 0; k < s.K; ++k) {
     const int own = k == old;  // token i is left out of every count
-    p[k] = (ndk[k] - own + s.alpha) * (s.word_topic[(size_t)w * s.K + k] - own + s.beta) /
+    p[k] = (ndk[k] - own + s.alpha[k]) * (s.word_topic[(size_t)w * s.K + k] - own + s.beta) /
            (s.topic_total[k] - own + (double)s.V * s.beta);
     total += p[k];
   }
@@ -87,7 +93,8 @@ PlainGibbsSampler::PlainGibbsSampler(GibbsState& s, uint64_t seed)
 // Take token i out, draw its new topic from all K terms, put it back.
 int32_t PlainGibbsSampler::draw(int64_t i) {
   const int64_t K = s_.K;
-  const double vbeta = (double)s_.V * s_.beta, alpha = s_.alpha, beta = s_.beta;
+  const double vbeta = (double)s_.V * s_.beta, beta = s_.beta;
+  const double* alpha = s_.alpha.data();
   const int32_t w = s_.words[i];
   int32_t k = s_.z[i];
   int32_t* nw = s_.word_topic.data() + (size_t)w * K;
@@ -97,8 +104,8 @@ int32_t PlainGibbsSampler::draw(int64_t i) {
   --s_.topic_total[k];
   inv_denom_[k] = 1.0 / (s_.topic_total[k] + vbeta);
   double total = 0;
-  for (int64_t t = 0; t < K; ++t) {  // (n_dk + α)(n_kw + β)/(n_k + Vβ), running sum
-    total += (nd[t] + alpha) * (nw[t] + beta) * inv_denom_[t];
+  for (int64_t t = 0; t < K; ++t) {  // (n_dk + α_k)(n_kw + β)/(n_k + Vβ), running sum
+    total += (nd[t] + alpha[t]) * (nw[t] + beta) * inv_denom_[t];
     cum_[t] = total;
   }
   const double u = rng_.uniform() * total;
@@ -142,12 +149,13 @@ Tensor gibbs_phi(const GibbsState& s) {
 
 Tensor gibbs_theta(const GibbsState& s) {
   const int64_t D = s.num_docs();
+  const double alpha0 = s.alpha_sum();
   std::vector<double> v((size_t)(D * s.K), 0.0);
   for (int64_t d = 0; d < D; ++d) {
     double* row = v.data() + d * s.K;
     for (int64_t i = s.doc_start[d]; i < s.doc_start[d + 1]; ++i) row[s.z[i]] += 1;
-    const double norm = 1.0 / ((double)(s.doc_start[d + 1] - s.doc_start[d]) + (double)s.K * s.alpha);
-    for (int64_t k = 0; k < s.K; ++k) row[k] = (row[k] + s.alpha) * norm;
+    const double norm = 1.0 / ((double)(s.doc_start[d + 1] - s.doc_start[d]) + alpha0);
+    for (int64_t k = 0; k < s.K; ++k) row[k] = (row[k] + s.alpha[k]) * norm;
   }
   return from_vector(v, {D, s.K}, DType::f64);
 }
@@ -160,13 +168,15 @@ double gibbs_log_joint(const GibbsState& s) {
     lp += s.word_topic[j] ? std::lgamma(s.word_topic[j] + s.beta) : lgb;
   lp -= (double)(s.K * s.V) * lgb;
   for (int64_t k = 0; k < s.K; ++k) lp -= std::lgamma(s.topic_total[k] + (double)s.V * s.beta);
-  // log p(z) = Σ_d [ lnΓ(Kα) − K lnΓ(α) + Σ_k lnΓ(n_dk + α) − lnΓ(N_d + Kα) ]
+  // log p(z) = Σ_d [ lnΓ(α_0) − Σ_k lnΓ(α_k) + Σ_k lnΓ(n_dk + α_k) − lnΓ(N_d + α_0) ]
   std::vector<int32_t> ndk((size_t)s.K, 0);
-  const double lga = std::lgamma(s.alpha), lgka = std::lgamma((double)s.K * s.alpha);
+  const double alpha0 = s.alpha_sum(), lga0 = std::lgamma(alpha0);
+  std::vector<double> lga((size_t)s.K);
+  for (int64_t k = 0; k < s.K; ++k) lga[k] = std::lgamma(s.alpha[k]);
   for (int64_t d = 0; d < s.num_docs(); ++d) {
     count_doc(s, d, ndk.data());
-    lp += lgka - std::lgamma((double)(s.doc_start[d + 1] - s.doc_start[d]) + (double)s.K * s.alpha);
-    for (int64_t k = 0; k < s.K; ++k) lp += std::lgamma(ndk[k] + s.alpha) - lga;
+    lp += lga0 - std::lgamma((double)(s.doc_start[d + 1] - s.doc_start[d]) + alpha0);
+    for (int64_t k = 0; k < s.K; ++k) lp += std::lgamma(ndk[k] + s.alpha[k]) - lga[k];
     clear_doc(s, d, ndk.data());
   }
   return lp;
@@ -187,6 +197,9 @@ void run_sweeps(GibbsState& state, const LdaGibbsOptions& opt, LdaGibbsResult& r
     const bool log_now = opt.log_joint_every > 0 && (t % opt.log_joint_every == 0 || t == 1);
     const bool average_now = opt.average_from > 0 && t >= opt.average_from &&
                              (t - opt.average_from) % std::max<int64_t>(1, opt.average_every) == 0;
+    const bool alpha_now = opt.optimize_alpha_every > 0 && t >= opt.optimize_alpha_from &&
+                           t % opt.optimize_alpha_every == 0;
+    if (alpha_now) gibbs_optimize_alpha(state);  // reads only z; the sampler picks α up next sweep
     if (opt.on_sweep || log_now || average_now) sampler.sync();
     if (average_now) {
       Tensor phi = gibbs_phi(state);
@@ -207,6 +220,9 @@ void run_sweeps(GibbsState& state, const LdaGibbsOptions& opt, LdaGibbsResult& r
 LdaGibbsResult lda_gibbs(const Corpus& train, const LdaGibbsOptions& opt) {
   const double alpha = opt.alpha > 0 ? opt.alpha : 50.0 / (double)opt.K;
   if (opt.sweeps < 0) fail("lda_gibbs", "sweeps must be >= 0, got " + std::to_string(opt.sweeps));
+  if (opt.optimize_alpha_every < 0 || opt.optimize_alpha_from < 0)
+    fail("lda_gibbs", "optimize_alpha_every and optimize_alpha_from must be >= 0, got " +
+                          std::to_string(opt.optimize_alpha_every) + ", " + std::to_string(opt.optimize_alpha_from));
   LdaGibbsResult r;
   r.state = gibbs_init(train, opt.K, alpha, opt.beta, opt.seed);
   if (opt.sampler == GibbsSamplerKind::plain)
@@ -224,13 +240,23 @@ LdaGibbsResult lda_gibbs(const Corpus& train, const LdaGibbsOptions& opt) {
 
 Tensor gibbs_infer_theta(const Tensor& phi, const Corpus& docs, double alpha, int64_t sweeps, int64_t burn_in,
                          uint64_t seed) {
+  return gibbs_infer_theta(phi, docs, std::vector<double>(phi.dim() == 2 ? (size_t)phi.size(0) : 1, alpha), sweeps,
+                           burn_in, seed);
+}
+
+Tensor gibbs_infer_theta(const Tensor& phi, const Corpus& docs, const std::vector<double>& alpha, int64_t sweeps,
+                         int64_t burn_in, uint64_t seed) {
   if (phi.dim() != 2 || phi.size(1) != docs.vocab_size())
     fail("gibbs_infer_theta", "phi must be [K,V] with V = " + std::to_string(docs.vocab_size()) + ", got " +
                                   shape_str(phi.shape()));
-  if (!(alpha > 0) || sweeps < 1 || burn_in < 0 || burn_in >= sweeps)
-    fail("gibbs_infer_theta", "need alpha > 0 and 0 <= burn_in < sweeps, got alpha " + std::to_string(alpha) +
-                                  ", sweeps " + std::to_string(sweeps) + ", burn_in " + std::to_string(burn_in));
   const int64_t K = phi.size(0), D = docs.num_docs();
+  if ((int64_t)alpha.size() != K)
+    fail("gibbs_infer_theta", "alpha has " + std::to_string(alpha.size()) + " values for K = " + std::to_string(K));
+  const bool positive = std::all_of(alpha.begin(), alpha.end(), [](double a) { return a > 0 && std::isfinite(a); });
+  if (!positive || sweeps < 1 || burn_in < 0 || burn_in >= sweeps)
+    fail("gibbs_infer_theta", std::string("need alpha > 0 and 0 <= burn_in < sweeps, got ") +
+                                  (positive ? "" : "a non-positive alpha, ") + "sweeps " + std::to_string(sweeps) +
+                                  ", burn_in " + std::to_string(burn_in));
   // φ transposed to [V,K] so a word's K probabilities are contiguous.
   std::vector<double> phi_v = phi.to(DType::f64).t().contiguous().to_vector();
   std::vector<double> theta((size_t)(D * K), 0.0), cum((size_t)K);
@@ -247,14 +273,14 @@ Tensor gibbs_infer_theta(const Tensor& phi, const Corpus& docs, double alpha, in
         const double* pw = phi_v.data() + (size_t)docs.words[b + i] * K;
         --ndk[z[i]];
         double total = 0;
-        for (int64_t k = 0; k < K; ++k) cum[k] = total += (ndk[k] + alpha) * pw[k];
+        for (int64_t k = 0; k < K; ++k) cum[k] = total += (ndk[k] + alpha[k]) * pw[k];
         const double u = rng.uniform() * total;
         int32_t k = 0;
         while (k < K - 1 && cum[k] <= u) ++k;
         ++ndk[z[i] = k];
       }
       if (sweep >= burn_in)
-        for (int64_t k = 0; k < K; ++k) row[k] += ndk[k] + alpha;
+        for (int64_t k = 0; k < K; ++k) row[k] += ndk[k] + alpha[k];
     }
     double s = 0;
     for (int64_t k = 0; k < K; ++k) s += row[k];

@@ -41,7 +41,8 @@ namespace latent::models {
 // its own copy of the tokens (doc-major, as Corpus), so it outlives the corpus.
 struct GibbsState {
   int64_t K = 0, V = 0;
-  double alpha = 0, beta = 0;
+  std::vector<double> alpha;         // α_k [K], the Dirichlet on θ: symmetric unless optimised
+  double beta = 0;
   std::vector<int64_t> doc_start;    // as Corpus::doc_start
   std::vector<int32_t> words;        // as Corpus::words
   std::vector<int32_t> z;            // topic of each token
@@ -50,13 +51,16 @@ struct GibbsState {
 
   int64_t num_docs() const { return (int64_t)doc_start.size() - 1; }
   int64_t num_tokens() const { return (int64_t)words.size(); }
+  double alpha_sum() const;          // α_0 = Σ_k α_k
   // Rebuild word_topic and topic_total from z.
   void recount();
 };
 
-// Every token gets a uniformly random topic (seeded). K >= 1, α > 0, β > 0.
+// Every token gets a uniformly random topic (seeded). K >= 1, α > 0, β > 0;
+// α_k = alpha for every k.
 GibbsState gibbs_init(const Corpus& c, int64_t K, double alpha, double beta, uint64_t seed);
 
+// With an asymmetric α (gibbs_optimize_alpha) the conditional's α is α_k.
 // The conditional above for token i (an index into words), normalised [K],
 // computed directly from the state with token i taken out. The reference the
 // samplers are tested against.
@@ -92,15 +96,20 @@ class SparseGibbsSampler {
   double share_s = 0, share_r = 0, share_q = 0;
 
  private:
+  void refresh();  // s terms, block sums and c_k from the current α and n_k
   void begin_doc(int64_t d);
   void end_doc();
-  void topic_leave(int32_t k);
   void topic_join(int32_t k);
   int32_t update_token(int32_t w, int32_t old);
   void word_increment(int32_t w, int32_t k);
 
   GibbsState& s_;
   FastRng rng_;
+  // Copies of what the hot loop reads from s_ (set by refresh, once per sweep):
+  // through the reference the compiler must reload them after every store.
+  double beta_ = 0, vbeta_ = 0;
+  const double* alpha_ = nullptr;
+  int32_t* topic_total_ = nullptr;
   int topic_bits_ = 0;
   uint32_t topic_mask_ = 0;
   // Word w's nonzero (count, topic) pairs, packed as count << topic_bits | topic
@@ -110,10 +119,12 @@ class SparseGibbsSampler {
   std::vector<int32_t> word_len_;
   std::vector<uint32_t> entries_;
   std::vector<double> inv_denom_;   // 1 / (n_k + Vβ)
-  std::vector<double> coef_;        // (n_dk + α) / (n_k + Vβ) for the current document
+  std::vector<double> s_term_;      // α_k β / (n_k + Vβ)
+  std::vector<double> s_block_;     // sums of s_term_ over blocks of kBlock topics
+  std::vector<double> coef_;        // (n_dk + α_k) / (n_k + Vβ) for the current document
   std::vector<int32_t> doc_topic_;  // n_dk, current document
   std::vector<int32_t> doc_topics_; // topics with n_dk > 0
-  std::vector<double> q_;           // per word entry, the q-bucket weights
+  std::vector<double> q_;           // per word entry, running sums of the q-bucket weights
   double s_sum_ = 0, r_sum_ = 0;
   int64_t draws_s_ = 0, draws_r_ = 0, draws_q_ = 0;
 };
@@ -124,10 +135,16 @@ const char* gibbs_sampler_name(GibbsSamplerKind k);
 // ---- estimates from a state ----
 
 Tensor gibbs_phi(const GibbsState& s);    // [K,V]  φ_kw = (n_kw + β) / (n_k + Vβ)
-Tensor gibbs_theta(const GibbsState& s);  // [D,K]  θ_dk = (n_dk + α) / (N_d + Kα)
+Tensor gibbs_theta(const GibbsState& s);  // [D,K]  θ_dk = (n_dk + α_k) / (N_d + α_0)
 // log p(w, z) with φ and θ integrated out (G&S 2004 eqs. 2 and 3): a sampler's
 // progress measure, rising as it leaves the random start.
 double gibbs_log_joint(const GibbsState& s);
+
+// Re-estimates the asymmetric α from the state's n_dk (lda_alpha.cpp): Minka's
+// fixed point for the Dirichlet-multinomial evidence, with count histograms
+// (Wallach, Mimno & McCallum 2009 "Rethinking LDA: why priors matter"). The
+// samplers read s.alpha at the start of every sweep.
+void gibbs_optimize_alpha(GibbsState& s, int64_t iterations = 50);
 
 // ---- the fit ----
 
@@ -144,6 +161,12 @@ struct LdaGibbsOptions {
   // one; Griffiths & Steyvers 2004 section 2.2); 0: φ of the final state.
   int64_t average_from = 0;
   int64_t average_every = 5;
+  // > 0: an asymmetric α, re-estimated (gibbs_optimize_alpha) after every
+  // optimize_alpha_every-th sweep from sweep optimize_alpha_from on (Wallach et
+  // al. 2009: it raises held-out likelihood, mostly by giving common topics a
+  // larger α_k); 0: α stays symmetric. result.state.alpha is the final α.
+  int64_t optimize_alpha_every = 0;
+  int64_t optimize_alpha_from = 0;
   // Called after every sweep with the state synced (counts current), e.g. to draw pictures.
   std::function<void(int64_t sweep, const GibbsState&)> on_sweep = {};
 };
@@ -161,10 +184,13 @@ struct LdaGibbsResult {
 LdaGibbsResult lda_gibbs(const Corpus& train, const LdaGibbsOptions& opt);
 
 // Held-out documents' θ given fixed topics φ [K,V] ("folding in"): Gibbs on
-//   p(z_i = k | z_−i) ∝ (n_dk + α) φ_kw
-// for `sweeps` sweeps from a random start, θ_dk = (n_dk + α) / (N_d + Kα)
+//   p(z_i = k | z_−i) ∝ (n_dk + α_k) φ_kw
+// for `sweeps` sweeps from a random start, θ_dk = (n_dk + α_k) / (N_d + α_0)
 // averaged over the sweeps after burn_in. Returns [D,K] (rows of empty
-// documents are uniform).
+// documents are the prior mean α / α_0). alpha: [K] (the fit's state.alpha),
+// or one value for a symmetric prior.
+Tensor gibbs_infer_theta(const Tensor& phi, const Corpus& docs, const std::vector<double>& alpha, int64_t sweeps = 50,
+                         int64_t burn_in = 10, uint64_t seed = 0);
 Tensor gibbs_infer_theta(const Tensor& phi, const Corpus& docs, double alpha, int64_t sweeps = 50,
                          int64_t burn_in = 10, uint64_t seed = 0);
 
