@@ -16,8 +16,9 @@ RbmGradient cd_gradient(const Tensor& v0, const Tensor& h0, const Tensor& vk, co
   const double B = (double)v0.size(0), C = (double)vk.size(0);
   RbmGradient g;
   if (!mu.defined() && !lambda.defined()) {
-    // <v hᵀ>_data − <v hᵀ>_model: two GEMMs [V,B]x[B,H].
-    g.dW = matmul(v0.t(), h0) * (1.0 / B) - matmul(vk.t(), hk) * (1.0 / C);
+    // <v hᵀ>_data − <v hᵀ>_model as one GEMM [V,B+C]x[B+C,H]: the difference
+    // of the two averages is a single sum over the stacked rows.
+    g.dW = matmul(concat({v0, vk}, 0).t(), concat({h0 * (1.0 / B), hk * (-1.0 / C)}, 0));
     g.db = mean(v0, {0}) - mean(vk, {0});
     g.dc = mean(h0, {0}) - mean(hk, {0});
     return g;
@@ -66,10 +67,11 @@ double RbmTrainer::step(const Tensor& v0_) {
   const Tensor h0 = hidden_mean(m_, v0);
   double recon = -1;
   // Negative phase: k Gibbs steps from the data (CD) or from the persistent chains (PCD).
+  // A PCD chain's state is (v, h); it continues from its hidden sample.
   Tensor h;
   if (opt_.persistent) {
-    if (!chains_.defined()) chains_ = v0.clone();  // chains start at data (Tieleman 2008)
-    h = sample_hidden(m_, chains_, gen_);
+    if (!chain_h_.defined()) chains_ = v0.clone(), chain_h_ = sample_hidden(m_, chains_, gen_);  // start at data
+    h = chain_h_;
   } else {
     h = sample_units(h0, m_.hidden, gen_);
   }
@@ -81,9 +83,16 @@ double RbmTrainer::step(const Tensor& v0_) {
     vk = (m_.visible == Units::gaussian && !opt_.persistent) ? vmean : sample_units(vmean, m_.visible, gen_);
     if (step + 1 < opt_.cd_k) h = sample_hidden(m_, vk, gen_);
   }
-  if (opt_.persistent) chains_ = vk;
   const Tensor hk = hidden_mean(m_, vk);
-  if (recon < 0) recon = sum(square(v0 - visible_mean(m_, sample_units(h0, m_.hidden, gen_)))).item() / (double)v0.size(0);
+  if (opt_.persistent) {
+    chains_ = vk;
+    chain_h_ = sample_units(hk, m_.hidden, gen_);
+    // PCD's chains are not reconstructions of the batch: the monitor costs an
+    // extra GEMM, so it is measured on every 10th update only.
+    if (updates_ % 10 == 0)
+      recon = sum(square(v0 - visible_mean(m_, sample_units(h0, m_.hidden, gen_)))).item() / (double)v0.size(0);
+  }
+  ++updates_;
 
   RbmGradient g = cd_gradient(v0, h0, vk, hk, mu_, lambda_);
   if (q_.defined()) {
@@ -92,13 +101,18 @@ double RbmTrainer::step(const Tensor& v0_) {
   }
   const double lr = lr_now();
   const double mom = epoch_ < opt_.momentum_epochs ? opt_.momentum : opt_.final_momentum;
-  // Momentum as in Hinton's guide: velocity ← momentum·velocity + ε (gradient − weight_decay·W).
-  vel_W_ = mom * vel_W_ + lr * (g.dW - opt_.weight_decay * m_.W);
-  vel_b_ = mom * vel_b_ + lr * g.db;
-  vel_c_ = mom * vel_c_ + lr * g.dc;
-  add_(m_.W, vel_W_);
-  add_(m_.b, vel_b_);
-  add_(m_.c, vel_c_);
+  // Momentum as in Hinton's guide: velocity ← momentum·velocity + ε (gradient − weight_decay·W),
+  // then W ← W + velocity. In place, and without the terms that are zero.
+  auto apply = [&](Tensor& param, Tensor& vel, const Tensor& grad, double decay) {
+    if (mom == 0 && decay == 0) return add_(param, grad, lr);  // plain SGD
+    vel = mom == 0 ? lr * grad : mom * vel;
+    if (mom != 0) add_(vel, grad, lr);
+    if (decay != 0) add_(vel, param, -lr * decay);
+    add_(param, vel);
+  };
+  apply(m_.W, vel_W_, g.dW, opt_.weight_decay);
+  apply(m_.b, vel_b_, g.db, 0);
+  apply(m_.c, vel_c_, g.dc, 0);
   if (lambda_.defined()) lambda_ = (1 - opt_.offset_rate) * lambda_ + opt_.offset_rate * mean(h0, {0});
   return recon;
 }
@@ -113,15 +127,15 @@ RbmEpochStats RbmTrainer::epoch(const Tensor& X) {
   RbmEpochStats st;
   st.lr = lr_now();
   double recon = 0;
-  int64_t batches = 0;
+  int64_t measured = 0;
   for (int64_t i = 0; i < N; i += B) {
     const Tensor idx = order.slice(0, i, std::min(N, i + B));
-    recon += step(index_select(X, 0, idx));  // X was checked above
-    ++batches;
+    const double r = step(index_select(X, 0, idx));  // X was checked above
+    if (r >= 0) recon += r, ++measured;
   }
   ++epoch_;
   st.epoch = epoch_;
-  st.recon_error = batches ? recon / (double)batches : 0;
+  st.recon_error = measured ? recon / (double)measured : 0;
   st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return st;
 }

@@ -64,7 +64,7 @@ RbmGradient cd_gradient(const Tensor& v0, const Tensor& h0, const Tensor& vk, co
 
 struct RbmEpochStats {
   int64_t epoch = 0;          // 1-based
-  double recon_error = 0;     // mean ‖v − E[v|h]‖² over the epoch's minibatches (before each update)
+  double recon_error = 0;     // mean ‖v − E[v|h]‖² over the epoch's minibatches (before each update; PCD: every 10th)
   double lr = 0, seconds = 0;
 };
 
@@ -75,7 +75,8 @@ class RbmTrainer {
   RbmTrainer(Rbm& m, const Tensor& X, RbmTrainOptions opt);
 
   // One CD-k / PCD-k update on the minibatch v0 [B,V]; returns its
-  // reconstruction error ‖v0 − E[v | h0]‖² per row (computed on the way).
+  // reconstruction error ‖v0 − E[v | h0]‖² per row (computed on the way for
+  // CD; for PCD on every 10th update, −1 on the others).
   double update(const Tensor& v0);
   // One pass over X in shuffled minibatches (the order depends on seed and epoch).
   RbmEpochStats epoch(const Tensor& X);
@@ -93,7 +94,8 @@ class RbmTrainer {
   Generator gen_;
   int64_t epoch_ = 0;
   Tensor vel_W_, vel_b_, vel_c_;  // momentum buffers
-  Tensor chains_;                 // PCD state
+  Tensor chains_, chain_h_;       // PCD state: the chains' visible and hidden samples
+  int64_t updates_ = 0;
   Tensor mu_, lambda_;            // centring offsets
   Tensor q_;                      // running hidden mean for the sparsity target
 };
