@@ -101,14 +101,8 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 "$PYTHON" - "$out/latent.txt" "$out/peer.txt" "$load_before" "$load_after" "$(nproc)" <<'EOF'
 import statistics, sys
 
-def read(path):  # (workload, threads) -> {field: median over runs}
-    rows = {}
-    for line in open(path):
-        f = dict(kv.split('=', 1) for kv in line.split() if '=' in kv)
-        if 'workload' not in f: continue
-        key = (f.pop('workload'), int(f.pop('threads')))
-        for k, v in f.items(): rows.setdefault(key, {}).setdefault(k, []).append(float(v))
-    return {k: {f: statistics.median(v) for f, v in d.items()} for k, d in rows.items()}
+sys.path.insert(0, 'bench')
+from bench_rows import read_rows as read  # (workload, threads) -> {field: median over runs}
 
 lat, peer = read(sys.argv[1]), read(sys.argv[2])
 print(f'\nmachine load average (1/5/15 min): before {sys.argv[3]}, after {sys.argv[4]}')
