@@ -102,26 +102,29 @@ TEST_CASE("ch05: exact log Z by enumerating hidden, visible, and every joint sta
 }
 
 TEST_CASE("ch05: gaussian units — log Z and F(v) against numerical integration") {
-  // Gaussian visible, V = 1: Z = ∫ Σ_h exp(−E(v, h)) dv on a fine grid.
+  // Riemann sums on a fine grid of the real-valued unit, one vectorised energy call per binary state.
+  const double dv = 1e-3;
+  const Tensor grid = arange(-40, 40, dv, DType::f64).unsqueeze(1);  // [n,1]
+  const int64_t n = grid.size(0);
+  auto integral = [&](const Rbm& m, const Tensor& v_of_grid, const Tensor& h_of_grid) {
+    return sum(exp(-energy(m, v_of_grid, h_of_grid))).item() * dv;
+  };
+  // Gaussian visible, V = 1: Z = ∫ Σ_h exp(−E(v, h)) dv.
   const Rbm g1 = small_rbm(1, 3, 4, Units::gaussian, Units::bernoulli);
   const Tensor Hs = all_states(3);
   double Z = 0;
-  const double dv = 1e-3;
-  for (double v = -40; v <= 40; v += dv) {
-    const Tensor vv = full({8, 1}, v, DType::f64);
-    Z += sum(exp(-energy(g1, vv, Hs))).item() * dv;
-  }
+  for (int64_t j = 0; j < 8; ++j) Z += integral(g1, grid, Hs.slice(0, j, j + 1).expand({n, 3}).contiguous());
   CHECK(log_z_exact(g1) == doctest::Approx(std::log(Z)).epsilon(1e-6));
-  // Gaussian hidden, H = 1: F(v) = −log ∫ exp(−E(v, h)) dh.
+  // Gaussian hidden, H = 1: F(v) = −log ∫ exp(−E(v, h)) dh, and Z sums the 8 visible states.
   const Rbm g2 = small_rbm(3, 1, 5, Units::bernoulli, Units::gaussian);
-  const Tensor v = from_vector({1, 0, 1}, {1, 3}, DType::f64);
-  double I = 0;
-  for (double h = -40; h <= 40; h += dv) I += std::exp(-energy(g2, v, full({1, 1}, h, DType::f64)).item()) * dv;
-  CHECK(free_energy(g2, v).item() == doctest::Approx(-std::log(I)).epsilon(1e-6));
-  // ... and its Z enumerates the 8 visible states.
-  double Z2 = 0;
   const Tensor Vs = all_states(3);
-  for (double h = -40; h <= 40; h += dv) Z2 += sum(exp(-energy(g2, Vs, full({8, 1}, h, DType::f64)))).item() * dv;
+  double Z2 = 0;
+  for (int64_t i = 0; i < 8; ++i) {
+    const Tensor v = Vs.slice(0, i, i + 1);
+    const double I = integral(g2, v.expand({n, 3}).contiguous(), grid);
+    CHECK(free_energy(g2, v).item() == doctest::Approx(-std::log(I)).epsilon(1e-6));
+    Z2 += I;
+  }
   CHECK(log_z_exact(g2) == doctest::Approx(std::log(Z2)).epsilon(1e-6));
 }
 
