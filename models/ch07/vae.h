@@ -116,14 +116,15 @@ ElboTerms vae_loss(Vae& vae, const Tensor& x, const Tensor& y, Generator& g, dou
 // a [k, N] Var. log q(z|x) = −½ Σ_j (ε_j² + log σ²_j + log 2π) exactly, since (z − μ)/σ = ε.
 Var log_importance_weights(Vae& vae, const Tensor& x, const Tensor& y, const Tensor& eps);
 // The k-sample importance-weighted bound (Burda et al. 2016, eq. 8) as a loss:
-//   −mean_n [ logsumexp_i log w_i − log k ],   with ElboTerms.recon/kl of the first sample.
+//   −mean_n [ logsumexp_i log w_i − log k ]; ElboTerms.kl is the closed-form KL (one more
+// encoder pass, for monitoring) and ElboTerms.recon = loss − kl.
 // k = 1 is the ELBO with a sampled KL; the bound tightens as k grows (Burda et al. theorem 1).
 ElboTerms iwae_loss(Vae& vae, const Tensor& x, const Tensor& y, const Tensor& eps);
 ElboTerms iwae_loss(Vae& vae, const Tensor& x, const Tensor& y, int64_t k, Generator& g);
 
 // The importance-sampling estimate of log p(x) per image (Burda et al. 2016 §5, Rezende et al.):
 //   log p(x) ≈ log (1/k) Σ_i p(x|z_i) p(z_i) / q(z_i|x),  z_i ~ q(z|x),
-// computed as a logsumexp in float64. The k samples go through the decoder in chunks of at
+// the log-weights in the model's dtype, their logsumexp in float64. The k samples go through the decoder in chunks of at
 // most max_rows rows (images × samples), so k = 5000 on the full test set fits in memory.
 // Returns float64 [N]. No graph is recorded.
 Tensor iw_log_likelihood(Vae& vae, const Tensor& x, const Tensor& y, int64_t k, Generator& g,
@@ -167,7 +168,7 @@ Tensor sample_prior(Vae& vae, int64_t n, Generator& g, const Tensor& y = Tensor(
 Tensor reconstruct(Vae& vae, const Tensor& x, const Tensor& y = Tensor());
 // steps decoder means along the straight line from μ(a) to μ(b) (a, b: one image each).
 Tensor interpolate(Vae& vae, const Tensor& a, const Tensor& b, int64_t steps, const Tensor& y = Tensor());
-// The learned 2-d manifold (K&W figure 4): decoder means at z = (Φ⁻¹(u_i), Φ⁻¹(u_j)) for
+// The learned 2-d manifold (K&W figure 4): decoder means at z = (Φ⁻¹(u_j), Φ⁻¹(u_i)) for
 // u = linspace(lo, 1 − lo, n), row-major, i down the rows, [n·n, input]. Needs latent = 2.
 // Quantiles of the prior rather than an even grid, so each cell holds equal prior mass.
 // y: one label (int64 [1]) for a CVAE, used for every cell.
