@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "exercises/grader_check.h"
 #include "exercises/ch05/exercises.h"
 #include "models/ch05/partition.h"
 #include "models/ch05/rbm.h"
@@ -43,20 +44,7 @@ Tensor all_states(int64_t n) {
 }
 double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
 
-// |got − want| <= tol · max(1, |want|) everywhere; reports the worst element.
-void check_close(const Tensor& got, const Tensor& want, double tol, const std::string& what) {
-  REQUIRE_MESSAGE(got.defined(), what << " was not set");
-  REQUIRE_MESSAGE(got.shape() == want.shape(),
-                  what << " has shape " << shape_str(got.shape()) << ", expected " << shape_str(want.shape()));
-  const std::vector<double> g = got.to_vector(), w = want.to_vector();
-  double worst = 0;
-  size_t at = 0;
-  for (size_t i = 0; i < g.size(); ++i) {
-    const double e = std::isfinite(g[i]) ? std::abs(g[i] - w[i]) / std::max(1.0, std::abs(w[i])) : INFINITY;
-    if (!(e <= worst)) worst = e, at = i;
-  }
-  CHECK_MESSAGE(worst <= tol, what << ": element " << at << " is " << g[at] << ", expected " << w[at]);
-}
+using latent::exercises::check_close;  // exercises/grader_check.h
 
 // F(v) by brute force: −log Σ_h exp(−E(v, h)) over all 2^H hidden states.
 double free_energy_brute(const Rbm& m, const std::vector<double>& v) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "autodiff/gradcheck.h"
+#include "exercises/grader_check.h"
 #include "exercises/ch07/exercises.h"
 #include "models/ch07/vae.h"
 #include "nn/loss.h"
@@ -34,21 +35,7 @@ Tensor binary(int64_t N, int64_t D, uint64_t seed) {
 }
 Tensor vec(const std::vector<double>& v, const Shape& s) { return from_vector(v, s, DType::f64); }
 
-// |got − want| <= tol · max(1, |want|) everywhere; reports the worst element.
-void check_close(const Tensor& got, const Tensor& want, double tol, const std::string& what) {
-  REQUIRE_MESSAGE(got.defined(), what << " was not set");
-  REQUIRE_MESSAGE(got.shape() == want.shape(),
-                  what << " has shape " << shape_str(got.shape()) << ", expected " << shape_str(want.shape())
-                       << (got.dim() == 0 ? " (one number per example: do not sum or average over the batch)" : ""));
-  const std::vector<double> g = got.to_vector(), w = want.to_vector();
-  double worst = 0;
-  size_t at = 0;
-  for (size_t i = 0; i < g.size(); ++i) {
-    const double e = std::isfinite(g[i]) ? std::abs(g[i] - w[i]) / std::max(1.0, std::abs(w[i])) : INFINITY;
-    if (!(e <= worst)) worst = e, at = i;
-  }
-  CHECK_MESSAGE(worst <= tol, what << ": element " << at << " is " << g[at] << ", expected " << w[at]);
-}
+using latent::exercises::check_close;  // exercises/grader_check.h
 // The same for a Var's value.
 void check_close(const Var& got, const Tensor& want, double tol, const std::string& what) {
   REQUIRE_MESSAGE(got.defined(), what << " was not set");
