@@ -55,6 +55,34 @@ Tensor binarised_mnist(int64_t n) {
   return binarize(mn.train.images.slice(0, 0, n).reshape({n, 784}));
 }
 
+
+// The annealing model's marginal p_ann = p_A T_1 ... T_K, by enumeration (tiny RBMs only):
+// T_β(v'|v) = Σ_h p_β(h|v) p_β(v'|h).
+std::vector<double> annealing_marginal(const Rbm& m, const Tensor& bA, const std::vector<double>& betas) {
+  const Tensor Vs = all_states(m.num_visible()), Hs = all_states(m.num_hidden());
+  const int64_t nv = Vs.size(0), nh = Hs.size(0);
+  auto bern = [](const Tensor& p, const Tensor& x) {  // Π_i p_i^x_i (1 − p_i)^(1 − x_i), per row pair
+    return exp(sum(x * log(p) + (1.0 - x) * log(1.0 - p), {-1})).to_vector();
+  };
+  std::vector<double> p = bern(sigmoid(bA).unsqueeze(0).expand({nv, m.num_visible()}).contiguous(), Vs);
+  for (size_t k = 1; k < betas.size(); ++k) {
+    const double be = betas[k];
+    std::vector<double> next((size_t)nv, 0.0);
+    for (int64_t i = 0; i < nv; ++i) {
+      const Tensor v = Vs.slice(0, i, i + 1);
+      const Tensor ph = sigmoid(be * hidden_input(m, v)).expand({nh, m.num_hidden()}).contiguous();
+      const std::vector<double> p_h = bern(ph, Hs);  // p_β(h|v) for every h
+      const Tensor pv = sigmoid((1 - be) * bA + be * visible_input(m, Hs));  // [nh, V]
+      for (int64_t j = 0; j < nv; ++j) {
+        const Tensor vj = Vs.slice(0, j, j + 1).expand({nh, m.num_visible()}).contiguous();
+        const std::vector<double> p_v = bern(pv, vj);  // p_β(v_j|h) for every h
+        for (int64_t q = 0; q < nh; ++q) next[(size_t)j] += p[(size_t)i] * p_h[(size_t)q] * p_v[(size_t)q];
+      }
+    }
+    p = next;
+  }
+  return p;
+}
 }  // namespace
 
 TEST_CASE("ch05: p(h|v), p(v|h) and F(v) equal brute-force sums over the joint") {
@@ -244,6 +272,43 @@ TEST_CASE("ch05: AIS agrees with the exact log Z within 0.1 nats on a 16-hidden 
   CHECK(ll > -250);
 }
 
+TEST_CASE("ch05: RAISE's weights are unbiased for the annealing model's p_ann(v)") {
+  // The reverse chain's importance weight estimates p_ann(v) = (p_A T_1 ... T_K)(v) without bias;
+  // on a 4-visible RBM the marginal can be enumerated and compared with the mean weight.
+  const Rbm m = small_rbm(4, 3, 11);
+  const Tensor bA = from_vector({0.3, -0.8, 0.0, 1.1}, {4}, DType::f64);
+  const int64_t n_betas = 4;
+  const std::vector<double> p_ann = annealing_marginal(m, bA, ais_schedule(n_betas));
+  const Tensor Vs = all_states(4);
+  for (int64_t i : {0, 6, 15}) {
+    const RaiseResult r = raise_log_likelihood(m, bA, Vs.slice(0, i, i + 1), {.runs = 200000, .n_betas = n_betas, .seed = 5});
+    MESSAGE("state " << i << ": mean weight " << std::exp(r.log_p[0]) << ", p_ann " << p_ann[(size_t)i]);
+    CHECK(std::abs(std::exp(r.log_p[0]) / p_ann[(size_t)i] - 1) < 0.02);
+  }
+}
+
+TEST_CASE("ch05: RAISE is conservative and close on a 16-hidden RBM trained on MNIST") {
+  const Tensor X = binarised_mnist(2000), V = X.slice(0, 0, 100);
+  Rbm m = rbm_fit(X, 16, {.epochs = 5, .batch_size = 100, .lr = 0.05, .persistent = true, .seed = 3});
+  const std::vector<double> exact = (-free_energy(m, V).to(DType::f64) - log_z_exact(m)).to_vector();
+  // Paired with the exact log p(v) image by image, so the spread between images cancels.
+  auto gap = [&](const RaiseResult& r) {
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < exact.size(); ++i) {
+      const double d = r.log_p[i] - exact[i];
+      s += d;
+      s2 += d * d;
+    }
+    const double n = (double)exact.size(), mean_d = s / n;
+    return std::pair{mean_d, std::sqrt(std::max(0.0, s2 / n - mean_d * mean_d) / (n - 1))};
+  };
+  const RaiseResult r = raise_log_likelihood(m, base_rate_bias(X), V, {.n_betas = 1500, .seed = 2});
+  const auto [d, se] = gap(r);
+  MESSAGE("RAISE − exact log p(v): " << d << " ± " << se << " nats (" << r.seconds << " s)");
+  CHECK(d < 3 * se);  // conservative, up to its own noise
+  CHECK(d > -0.3);    // and close with enough temperatures
+}
+
 TEST_CASE("ch05: a DBN chains its layers; the MLP and the unrolled autoencoder compute its passes") {
   const Tensor X = binarised_mnist(300);
   const Dbn d = dbn_fit(X, {20, 10}, {.layers = {{.epochs = 2, .batch_size = 50, .lr = 0.05, .seed = 1}}});
@@ -304,6 +369,8 @@ TEST_CASE("ch05: bad input gets a clear error") {
   check_error([&] { rbm_init(4, 3, g, Units::gaussian, Units::gaussian); }, {"no normalisable"});
   check_error([&] { log_z_exact(rbm_init(40, 30, g)); }, {"log_z_exact", "ais_log_z"});
   check_error([&] { ais_log_z(m, zeros({5})); }, {"ais_log_z", "[6]"});
+  check_error([&] { raise_log_likelihood(m, zeros({6}), full({2, 6}, 0.5)); }, {"raise_log_likelihood", "0/1"});
+  check_error([&] { raise_log_likelihood(m, zeros({6}), zeros({2, 5})); }, {"raise_log_likelihood", "[N, 6]"});
   check_error([&] { RbmTrainer(m, zeros({4, 6}), {.cd_k = 0}); }, {"RbmTrainer", "cd_k"});
   Dbn broken{{rbm_init(6, 3, g), rbm_init(4, 2, g)}};
   check_error([&] { dbn_up(broken, zeros({1, 6})); }, {"dbn_up", "does not chain", "3 hidden", "4 visible"});

@@ -72,4 +72,35 @@ struct AisResult {
 // Binary visible and binary hidden units only (a clear error otherwise).
 AisResult ais_log_z(const Rbm& m, const Tensor& bA, const AisOptions& opt = {});
 
+// RAISE, reverse annealed importance sampling (Burda, Grosse & Salakhutdinov
+// 2015): the conservative partner of AIS. AIS estimates Z, and its log is
+// biased low, so −F − log Ẑ errs towards a too-good log-likelihood; when AIS
+// fails (a few runs never find the model's modes) the error is large and
+// nothing in the weights shows it. RAISE instead starts a chain AT the test
+// image v_K = v and anneals it DOWN to the base model with the same Gibbs
+// transitions, v_{k−1} ~ T_k(v_k) for k = K..1. Read forwards, that chain is a
+// generative model ("the annealing model": v_0 ~ p_A, then T_1 ... T_K) whose
+// marginal p_ann(v) approaches the RBM's p(v) as K grows, and the reverse
+// chain is an importance proposal for its latent path. The weight is
+//
+//   p̂(v) = p*_1(v) / Z_A · Π_{k=0}^{K−1} p*_{β_k}(v_k) / p*_{β_{k+1}}(v_k),
+//
+// an unbiased estimate of p_ann(v) (the transitions are reversible: block
+// Gibbs v→h→v satisfies detailed balance, so the reverse kernel is T_k itself).
+// Its log is, by Jensen, biased LOW; and a short annealing model is a worse
+// model than the RBM, so the estimate errs towards a too-bad log-likelihood.
+// AIS and RAISE bracket the truth; when they agree, the figure is verified.
+struct RaiseOptions {
+  int64_t runs = 1;         // reverse chains per test image (log-mean-exp over them)
+  int64_t n_betas = 14500;  // the same schedule as AIS (ais_schedule)
+  uint64_t seed = 0;
+};
+struct RaiseResult {
+  std::vector<double> log_p;     // per image: log p̂(v) (log-mean-exp over the runs)
+  double mean = 0, std_error = 0;  // over images: the estimate of mean log p(v) and its standard error
+  double seconds = 0;
+};
+// v [N, V] binary test images. Binary units only, like ais_log_z.
+RaiseResult raise_log_likelihood(const Rbm& m, const Tensor& bA, const Tensor& v, const RaiseOptions& opt = {});
+
 }  // namespace latent::models
