@@ -283,6 +283,80 @@ TEST_CASE("ch07: a NaN loss stops training, saying where") {
               {"training diverged", "VAE loss is NaN at step 0"});
 }
 
+TEST_CASE("ch07: the convolutional VAE — shapes, its gradient at sampled weights, learning, conditioning") {
+  VaeConfig cfg = tiny(784, 16, 3, 21);
+  cfg.arch = VaeArch::conv;
+  Vae v(cfg);
+  const Tensor X = binary_data(3, 784, 22);
+  Generator g(23);
+  const Tensor eps = normal({3, 3}, 0, 1, DType::f64, &g);
+  auto q = v.encode(Var(X));
+  CHECK(q.mu.shape() == Shape{3, 3});
+  CHECK(v.decode(q.mu).shape() == Shape{3, 784});
+  // Autodiff against central differences at 4 random elements of every parameter tensor
+  // (all of them would take minutes; the conv ops themselves are checked element by element
+  // in test_conv.cpp): this checks how the layers are wired into the loss.
+  ElboTerms t = vae_loss(v, X, Tensor(), eps);
+  v.zero_grad();
+  t.loss.backward();
+  // The loss is a sum over 784 pixels (~500 nats), so a difference carries ~1e-16·500/h ≈ 5e-8
+  // of rounding error; h is kept small because ~28,000 ReLUs sit between weights and loss, and
+  // a step that moves one across its kink makes the difference quotient wrong (1e-5 did).
+  const double h = 1e-6;
+  int checked = 0;
+  for (Var p : v.parameters()) {
+    double* w = p.data().data<double>();
+    const Tensor grad_t = p.grad().data();
+    const double* gr = grad_t.data<double>();
+    for (int r = 0; r < 4; ++r) {
+      const int64_t i = (int64_t)(uniform({1}, 0, 1, DType::f64, &g).item() * (double)p.numel()) % p.numel();
+      const double w0 = w[i];
+      w[i] = w0 + h;
+      const double up = vae_loss(v, X, Tensor(), eps).loss.item();
+      w[i] = w0 - h;
+      const double down = vae_loss(v, X, Tensor(), eps).loss.item();
+      w[i] = w0;
+      const double fd = (up - down) / (2 * h);
+      CHECK(std::abs(gr[i] - fd) <= 3e-7 + 1e-3 * std::abs(fd));
+      ++checked;
+    }
+  }
+  CHECK(checked == 4 * (int)v.parameters().size());
+  // It learns: 3 epochs on 500 embedded digits lower the loss.
+  VaeConfig fc;
+  fc.arch = VaeArch::conv;
+  fc.hidden = 64;
+  fc.latent = 8;
+  Vae f(fc);
+  const Tensor E = embedded_images(500);
+  Generator ge(24);
+  const double before = evaluate_elbo(f, binarize(E), Tensor(), ge).elbo();
+  train_vae(f, E, Tensor(), {.epochs = 3, .batch_size = 50, .binarize = true, .seed = 25});
+  const double after = evaluate_elbo(f, binarize(E), Tensor(), ge).elbo();
+  MESSAGE("conv VAE ELBO on 500 digits: " << before << " -> " << after);
+  CHECK(after > before + 200);
+  // The label reaches a conditional conv VAE's decoder.
+  fc.num_classes = 10;
+  Vae cv(fc);
+  const Tensor z = zeros({2, 8});
+  NoGradGuard ng;
+  const Tensor a = cv.decode(Var(z), from_vector_i({0, 0}, {2})).data(), b = cv.decode(Var(z), from_vector_i({1, 7}, {2})).data();
+  CHECK(max(abs(a - b)).item() > 0);
+  check_error([&] { VaeConfig c; c.arch = VaeArch::conv; c.input = 100; Vae bad(c); }, {"28x28", "input 100"});
+}
+
+TEST_CASE("ch07: latent traversals sweep one coordinate of μ(x)") {
+  Vae v(tiny(784, 16, 3, 26));
+  const Tensor x = embedded_images(1).to(DType::f64);
+  const Tensor tr = latent_traversal(v, x, {0, 2}, 5, 2.0);
+  CHECK(tr.shape() == Shape{10, 784});
+  NoGradGuard ng;
+  Tensor z = v.encode(Var(x)).mu.data().clone();
+  z.data<double>()[2] = 1.0;  // dimension 2, step 3 of 5 on [−2, 2]
+  check_close(tr.slice(0, 8, 9), sigmoid(v.decode(Var(z)).data()), 1e-12);
+  check_error([&] { latent_traversal(v, x, {3}, 5); }, {"latent_traversal", "dimension 3"});
+}
+
 TEST_CASE("ch07: bad input is an error naming the shapes") {
   Vae v(tiny(6, 4, 2, 17));
   Generator g(18);

@@ -31,6 +31,23 @@ std::shared_ptr<nn::Linear> make_linear(int64_t in, int64_t out, DType dtype, Ge
   return lin;
 }
 
+// Conv2d / ConvTranspose2d in the model's dtype, weights and biases U(−1/√fan_in, 1/√fan_in)
+// from g as PyTorch's default (fan_in = in·k·k for Conv2d; out·k·k for the transpose, whose
+// weight is [in, out, k, k] — PyTorch computes it from the weight's second dimension).
+template <class Layer>
+std::shared_ptr<Layer> make_conv(int64_t in, int64_t out, DType dtype, Generator& g) {
+  auto conv = nn::make<Layer>(in, out, 4, 2, 1);
+  const int64_t fan_in = conv->weight.size(1) * 16;
+  for (Var* p : {&conv->weight, &conv->bias}) {
+    if (dtype != p->dtype()) p->node()->value = p->data().to(dtype);
+    const double a = 1.0 / std::sqrt((double)fan_in);
+    nn::init::uniform(*p, -a, a, &g);
+  }
+  return conv;
+}
+
+const int64_t kConvFeatures = 64 * 7 * 7;  // the conv encoder's output, flattened
+
 }  // namespace
 
 Vae::Vae(const VaeConfig& c) : cfg_(c) {
@@ -38,19 +55,33 @@ Vae::Vae(const VaeConfig& c) : cfg_(c) {
     fail("Vae", "sizes must be positive: input " + str(c.input) + ", hidden " + str(c.hidden) + ", latent " +
                     str(c.latent) + ", num_classes " + str(c.num_classes));
   if (c.dtype != DType::f32 && c.dtype != DType::f64) fail("Vae", "dtype must be f32 or f64");
+  const bool conv = c.arch == VaeArch::conv;
+  if (conv && c.input != 784)
+    fail("Vae", "the convolutional VAE is built for 28x28 images (input 784), got input " + str(c.input));
   Generator g(c.seed);
   const int64_t C = c.num_classes;
-  enc_hidden_ = register_module("enc_hidden", make_linear(c.input + C, c.hidden, c.dtype, g));
+  if (conv)
+    enc_conv_ = register_module("enc_conv", nn::make<nn::Sequential>(std::vector<nn::ModulePtr>{
+                                                make_conv<nn::Conv2d>(1, 32, c.dtype, g), nn::make<nn::ReLU>(),
+                                                make_conv<nn::Conv2d>(32, 64, c.dtype, g), nn::make<nn::ReLU>()}));
+  const int64_t features = conv ? kConvFeatures : c.input;
+  enc_hidden_ = register_module("enc_hidden", make_linear(features + C, c.hidden, c.dtype, g));
   enc_mu_ = register_module("enc_mu", make_linear(c.hidden, c.latent, c.dtype, g));
   enc_logvar_ = register_module("enc_logvar", make_linear(c.hidden, c.latent, c.dtype, g));
   dec_hidden_ = register_module("dec_hidden", make_linear(c.latent + C, c.hidden, c.dtype, g));
-  dec_out_ = register_module("dec_out", make_linear(c.hidden, c.input, c.dtype, g));
+  dec_out_ = register_module("dec_out", make_linear(c.hidden, features, c.dtype, g));
+  if (conv)
+    dec_deconv_ = register_module("dec_deconv", nn::make<nn::Sequential>(std::vector<nn::ModulePtr>{
+                                                    make_conv<nn::ConvTranspose2d>(64, 32, c.dtype, g),
+                                                    nn::make<nn::ReLU>(),
+                                                    make_conv<nn::ConvTranspose2d>(32, 1, c.dtype, g)}));
   if (c.likelihood == Likelihood::gaussian && c.learn_variance)
     raw_logvar = register_parameter("dec_logvar", zeros({c.input}, c.dtype));  // start at σ = 1 (floor ≪ 0)
 }
 
 std::string Vae::describe() const {
-  std::string s = "VAE " + str(cfg_.input) + "-" + str(cfg_.hidden) + "-" + str(cfg_.latent) + " (";
+  std::string s = (cfg_.arch == VaeArch::conv ? "conv VAE 28x28-c32-c64-" : "VAE " + str(cfg_.input) + "-") +
+                  str(cfg_.hidden) + "-" + str(cfg_.latent) + " (";
   s += cfg_.likelihood == Likelihood::bernoulli ? "bernoulli"
        : cfg_.learn_variance                    ? "gaussian, learned variance"
                                                 : "gaussian, fixed variance";
@@ -90,14 +121,19 @@ Var Vae::with_label(const Var& v, const Tensor& y) const {
 }
 
 Vae::Posterior Vae::encode(const Var& x, const Tensor& y) {
-  Var h = relu((*enc_hidden_)(with_label(x, y)));
+  // The conv encoder sees images [N, 1, 28, 28]; the label joins after the convolutions.
+  const Var features = enc_conv_ ? flatten((*enc_conv_)(reshape(x, {x.size(0), 1, 28, 28})), 1) : x;
+  Var h = relu((*enc_hidden_)(with_label(features, y)));
   return {(*enc_mu_)(h), (*enc_logvar_)(h)};
 }
 
 Var Vae::decode(const Var& z, const Tensor& y) {
   if (z.dim() != 2 || z.size(1) != cfg_.latent)
     fail("vae decode", "z " + shape_str(z.shape()) + " does not match the latent size [M," + str(cfg_.latent) + "]");
-  return (*dec_out_)(relu((*dec_hidden_)(with_label(z, y))));
+  Var out = (*dec_out_)(relu((*dec_hidden_)(with_label(z, y))));
+  if (!dec_deconv_) return out;
+  const int64_t M = z.size(0);
+  return reshape((*dec_deconv_)(reshape(relu(out), {M, 64, 7, 7})), {M, cfg_.input});
 }
 
 Var Vae::decoder_logvar() const {

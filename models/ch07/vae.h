@@ -41,8 +41,18 @@ namespace latent::models {
 //              decoder and one log-variance s_d per pixel, shared by every z (learned, or fixed).
 enum class Likelihood { bernoulli, gaussian };
 
+// The networks around the stochastic layer.
+//   mlp:  as above.
+//   conv: for 28x28 images, the encoder's Linear → ReLU is preceded by two strided convolutions
+//         (1→32→64 channels, 4x4 kernels, stride 2: 28 → 14 → 7, each with ReLU), and the
+//         decoder mirrors it: z → Linear → ReLU → Linear → ReLU → [64, 7, 7] → two transposed
+//         convolutions (64→32→1, 4x4, stride 2: 7 → 14 → 28) → logits or means. Weight sharing
+//         across positions lets it use far fewer parameters per pixel than the MLP's 784 x 400.
+enum class VaeArch { mlp, conv };
+
 struct VaeConfig {
   int64_t input = 784, hidden = 400, latent = 20;
+  VaeArch arch = VaeArch::mlp;  // conv needs input = 784 (28x28 images)
   // > 0: a conditional VAE (Sohn et al. 2015): one_hot(y, num_classes) is appended to the
   // encoder's input and to the decoder's input, so q(z|x,y) and p(x|z,y).
   int64_t num_classes = 0;
@@ -93,6 +103,7 @@ class Vae : public nn::Module {
   Var with_label(const Var& v, const Tensor& y) const;
   VaeConfig cfg_;
   std::shared_ptr<nn::Linear> enc_hidden_, enc_mu_, enc_logvar_, dec_hidden_, dec_out_;
+  std::shared_ptr<nn::Sequential> enc_conv_, dec_deconv_;  // VaeArch::conv only
 };
 
 // ---- objectives ----
@@ -168,6 +179,11 @@ Tensor sample_prior(Vae& vae, int64_t n, Generator& g, const Tensor& y = Tensor(
 Tensor reconstruct(Vae& vae, const Tensor& x, const Tensor& y = Tensor());
 // steps decoder means along the straight line from μ(a) to μ(b) (a, b: one image each).
 Tensor interpolate(Vae& vae, const Tensor& a, const Tensor& b, int64_t steps, const Tensor& y = Tensor());
+// Latent traversal (Higgins et al. 2017, figure 7): for each latent dimension in dims, steps
+// decoder means at z = μ(x) with that one coordinate swept over linspace(−range, range) — the
+// picture that shows whether a β-VAE's coordinates each control one factor. [dims·steps, input].
+Tensor latent_traversal(Vae& vae, const Tensor& x, const std::vector<int64_t>& dims, int64_t steps,
+                        double range = 3.0, const Tensor& y = Tensor());
 // The learned 2-d manifold (K&W figure 4): decoder means at z = (Φ⁻¹(u_j), Φ⁻¹(u_i)) for
 // u = linspace(lo, 1 − lo, n), row-major, i down the rows, [n·n, input]. Needs latent = 2.
 // Quantiles of the prior rather than an even grid, so each cell holds equal prior mass.

@@ -63,6 +63,29 @@ Tensor interpolate(Vae& vae, const Tensor& a, const Tensor& b, int64_t steps, co
   return decode_means(vae, z, labels_for(vae, "interpolate", y1, steps));
 }
 
+Tensor latent_traversal(Vae& vae, const Tensor& x, const std::vector<int64_t>& dims, int64_t steps, double range,
+                        const Tensor& y) {
+  const int64_t L = vae.config().latent;
+  if (steps < 2 || !(range > 0))
+    fail("latent_traversal", "needs steps >= 2 and range > 0; got " + std::to_string(steps) + ", " + std::to_string(range));
+  if (x.numel() != vae.config().input)
+    fail("latent_traversal", "x " + shape_str(x.shape()) + " must be one image of " + std::to_string(vae.config().input) + " pixels");
+  for (int64_t d : dims)
+    if (d < 0 || d >= L) fail("latent_traversal", "dimension " + std::to_string(d) + " outside the latent [0, " + std::to_string(L) + ")");
+  const Tensor y1 = vae.conditional() ? labels_for(vae, "latent_traversal", y, 1) : Tensor();
+  const Tensor mu = posterior_means(vae, "latent_traversal", x.reshape({1, -1}), y1);
+  const std::vector<double> base = mu.to_vector();
+  std::vector<double> z;
+  for (int64_t d : dims)
+    for (int64_t s = 0; s < steps; ++s) {
+      std::vector<double> row = base;  // z = μ(x) with one coordinate swept across the prior's bulk
+      row[(size_t)d] = -range + 2 * range * (double)s / (double)(steps - 1);
+      z.insert(z.end(), row.begin(), row.end());
+    }
+  const int64_t n = (int64_t)dims.size() * steps;
+  return decode_means(vae, from_vector(z, {n, L}, vae.config().dtype), labels_for(vae, "latent_traversal", y1, n));
+}
+
 Tensor manifold_grid(Vae& vae, int64_t n, const Tensor& y, double lo) {
   if (vae.config().latent != 2)
     fail("manifold_grid", "needs a 2-d latent space, the model's is " + std::to_string(vae.config().latent) + "-d");
