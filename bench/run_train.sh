@@ -6,7 +6,9 @@
 # (latent / PyTorch: below 1 means latent is faster). Goal: ratio <= 1.0.
 #
 # Usage: bench/run_train.sh [workload ...]
-#   workloads: vae_mlp_b128 dcgan_mnist_b64 wgan_gp_critic_b64 lenet_b64 (default all)
+#   workloads: vae_mlp_b128 dcgan_mnist_b64 wgan_gp_critic_b64 lenet_b64 conv_vae_b128 (default all)
+#   conv_vae_b128 (chapter 07's convolutional VAE) is not in torch_ref.py: its peer is
+#   bench/torch_steps.py, the same network in PyTorch.
 # Env: PYTHON (default /usr/bin/python3), SKIP_BUILD=1, PEER (default ../shared/bench/torch_ref.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 PEER=${PEER:-../shared/bench/torch_ref.py}
 [ -f "$PEER" ] || { echo "run_train.sh: peer script $PEER not found (set PEER=...)" >&2; exit 2; }
 WORKLOADS=("$@")
-[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(vae_mlp_b128 dcgan_mnist_b64 wgan_gp_critic_b64 lenet_b64)
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(vae_mlp_b128 dcgan_mnist_b64 wgan_gp_critic_b64 lenet_b64 conv_vae_b128)
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   scripts/setup --bench
   cmake --preset release >/dev/null
@@ -25,7 +27,11 @@ trap 'rm -rf "$out"' EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 for w in "${WORKLOADS[@]}"; do
   build/release/bench/train_bench "$w" | tee -a "$out/latent.txt" >&2
-  "$PYTHON" "$PEER" "$w" | tee -a "$out/peer.txt" >&2
+  case "$w" in
+    conv_vae_b128) peer_script=bench/torch_steps.py ;;
+    *) peer_script=$PEER ;;
+  esac
+  "$PYTHON" "$peer_script" "$w" | tee -a "$out/peer.txt" >&2
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$PYTHON" - "$out/latent.txt" "$out/peer.txt" <<'PY'

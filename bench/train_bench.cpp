@@ -10,6 +10,7 @@
 #include <string>
 
 #include "models/ch01/classifiers.h"
+#include "models/ch07/vae.h"
 #include "nn/layers.h"
 #include "nn/loss.h"
 #include "nn/optim.h"
@@ -112,6 +113,20 @@ static Step wgan_gp(int64_t bs = 64, int64_t nz = 64) {
   };
 }
 
+// Chapter 07's convolutional VAE (VaeArch::conv, hidden 256, latent 20): −ELBO with a Bernoulli
+// decoder, Adam 1e-3. Peer: bench/torch_steps.py conv_vae_b128, the same network.
+static Step conv_vae(int64_t bs = 128) {
+  auto m = std::make_shared<models::Vae>(models::VaeConfig{.hidden = 256, .latent = 20, .arch = models::VaeArch::conv});
+  auto opt = std::make_shared<L::Adam>(m->parameters(), 1e-3);
+  Tensor x = bernoulli(uniform({bs, 784}));
+  auto g = std::make_shared<Generator>(1);
+  return [=] {
+    opt->zero_grad();
+    models::vae_loss(*m, x, Tensor(), *g).loss.backward();
+    opt->step();
+  };
+}
+
 static Step lenet(int64_t bs = 64) {
   auto m = models::make_lenet5();
   auto opt = std::make_shared<L::SGD>(m->parameters(), 0.01, 0.9);
@@ -130,8 +145,10 @@ int main(int argc, char** argv) {
       {"dcgan_mnist_b64", [] { return dcgan(); }},
       {"wgan_gp_critic_b64", [] { return wgan_gp(); }},
       {"lenet_b64", [] { return lenet(); }},
+      {"conv_vae_b128", [] { return conv_vae(); }},
   };
-  std::vector<std::string> names = {"vae_mlp_b128", "dcgan_mnist_b64", "wgan_gp_critic_b64", "lenet_b64"};
+  std::vector<std::string> names = {"vae_mlp_b128", "dcgan_mnist_b64", "wgan_gp_critic_b64", "lenet_b64",
+                                    "conv_vae_b128"};
   if (argc > 1) names.assign(argv + 1, argv + argc);
   manual_seed(0);
   for (int threads : {1, 2}) {
