@@ -248,6 +248,12 @@ TEST_CASE("MetricNet: LeNet features and class probabilities; evaluate_images gi
   CHECK(s.n == 20);
   CHECK(s.n_reference == 40);
   CHECK(s.ms_ssim.mean < s.ms_ssim_reference.mean);  // noise makes pairs less alike
+  // The reference prepared once gives the same network-based scores.
+  const ReferenceSet ref = prepare_reference(real, net, g, opt);
+  GanScores again = evaluate_images(noisy(real.slice(0, 0, 20), 0.2, 4), net, ref, g, opt);
+  CHECK(again.inception_score == s.inception_score);
+  CHECK(again.frechet_distance == doctest::Approx(s.frechet_distance).epsilon(1e-12));
+  check_error([&] { evaluate_images(real, net, real.reshape({40, 784}), g, opt); }, {"prepare_reference", "[40,784]"});
 }
 
 TEST_CASE("load_or_train_metric_net: trains once, saves, and loads the same network") {

@@ -190,20 +190,32 @@ double frechet_distance(const GaussianFit& a, const GaussianFit& b) {
 
 // ---- all at once ----
 
+ReferenceSet prepare_reference(const Tensor& reference01, const MetricNet& net, Generator& g,
+                               const ScoreOptions& options) {
+  check_unit_images("prepare_reference", reference01, 2);
+  return {reference01, fit_gaussian(net.run(reference01).features),
+          ms_ssim_diversity(reference01, options.ssim_pairs, g, options.ssim)};
+}
+
+GanScores evaluate_images(const Tensor& images01, const MetricNet& net, const ReferenceSet& reference, Generator& g,
+                          const ScoreOptions& options) {
+  check_unit_images("evaluate_images", images01, 2);
+  GanScores s;
+  s.n = images01.size(0), s.n_reference = reference.images.size(0);
+  const MetricNet::Outputs out = net.run(images01);
+  s.inception_score = inception_score(out.probs);
+  s.classes = class_histogram(out.probs);
+  s.frechet_distance = frechet_distance(fit_gaussian(out.features), reference.features);
+  s.swd = sliced_wasserstein(images01, reference.images, g, options.swd);
+  s.ms_ssim = ms_ssim_diversity(images01, options.ssim_pairs, g, options.ssim);
+  s.ms_ssim_reference = reference.ms_ssim;
+  return s;
+}
+
 GanScores evaluate_images(const Tensor& images01, const MetricNet& net, const Tensor& reference01, Generator& g,
                           const ScoreOptions& options) {
-  check_unit_images("evaluate_images: images", images01, 2);
-  check_unit_images("evaluate_images: reference", reference01, 2);
-  GanScores s;
-  s.n = images01.size(0), s.n_reference = reference01.size(0);
-  const MetricNet::Outputs gen = net.run(images01), real = net.run(reference01);
-  s.inception_score = inception_score(gen.probs);
-  s.classes = class_histogram(gen.probs);
-  s.frechet_distance = frechet_distance(fit_gaussian(gen.features), fit_gaussian(real.features));
-  s.swd = sliced_wasserstein(images01, reference01, g, options.swd);
-  s.ms_ssim = ms_ssim_diversity(images01, options.ssim_pairs, g, options.ssim);
-  s.ms_ssim_reference = ms_ssim_diversity(reference01, options.ssim_pairs, g, options.ssim);
-  return s;
+  check_unit_images("evaluate_images", images01, 2);  // before the reference's work
+  return evaluate_images(images01, net, prepare_reference(reference01, net, g, options), g, options);
 }
 
 std::string GanScores::str() const {
