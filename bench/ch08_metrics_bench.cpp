@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
               t_ssim, cpu);
   std::printf("ms_ssim_train=%.4f se=%.4f\n", dtr.mean, dtr.std_error);
 
-  // The one-call path a tutorial uses (default options: 2000 MS-SSIM pairs).
+  // The one-call path a tutorial uses (default options).
   GanScores all;
   const double t_all = timed([&] { all = evaluate_images(test, net, train, g); }, &cpu);
   std::printf("evaluate_images n=10000 vs 10000 seconds=%.2f cpu=%.2f\n%s\n", t_all, cpu, all.str().c_str());

@@ -121,6 +121,14 @@ struct MetricNetOptions {
 MetricNet load_or_train_metric_net(const MetricNetOptions& options = {});
 
 // ---- sliced Wasserstein distance (Karras et al. 2018, appendix D) ----
+//
+// Each image becomes a Laplacian pyramid (5x5 binomial filter, as cv2.pyrDown/pyrUp): band-pass
+// levels 28 and 14, and the low-pass 7x7 image last. From every level, random 7x7 patches are
+// the "descriptors"; each set's descriptors are normalised by their own mean and standard
+// deviation (Karras et al.'s per-channel normalisation — so a global change of contrast or
+// brightness goes unnoticed; FID sees it). The distance is the mean, over random directions, of
+// the 1-d Wasserstein-1 distance between the projected descriptor sets. Real test vs real
+// training images are not at 0: the figure has a sampling floor (see bench/ch08_metrics_bench).
 
 struct SwdOptions {
   int levels = 3;                 // Laplacian pyramid levels: 28, 14, 7 for MNIST
@@ -164,7 +172,9 @@ double ssim(const Tensor& x, const Tensor& y, const SsimOptions& options = {});
 double ms_ssim(const Tensor& x, const Tensor& y, const SsimOptions& options = {});
 
 struct Diversity {
-  double mean = 0, std_error = 0;  // mean MS-SSIM over the pairs, and its standard error
+  double mean = 0;       // mean MS-SSIM over the pairs
+  double std_error = 0;  // std / √pairs: treats the pairs as independent, which they are not
+                         // quite (pairs share images), so it runs somewhat low
   int64_t pairs = 0;
 };
 // Mean MS-SSIM over `pairs` random pairs (i ≠ j) of images [N, 1, H, W] in [0, 1], N ≥ 2.
@@ -174,7 +184,7 @@ Diversity ms_ssim_diversity(const Tensor& images01, int64_t pairs, Generator& g,
 // ---- everything at once ----
 
 struct ScoreOptions {
-  int64_t ssim_pairs = 2000;  // for MS-SSIM diversity (of the images and of the reference)
+  int64_t ssim_pairs = 10000;  // for MS-SSIM diversity (of the images and of the reference)
   SwdOptions swd;
   SsimOptions ssim;
 };
