@@ -89,15 +89,16 @@ void undercomplete(Tutorial& T, const Setting& S, const Tensor& X, const Tensor&
 // Step 2: sparsity, two ways.
 void sparse(Tutorial& T, const Setting& S, const Tensor& X, const Tensor& Xt) {
   T.step("Sparse autoencoders",
-         "400 sigmoid code units, more than a 20x20 patch's worth: nothing forces a summary. The KL penalty\n"
+         "400 sigmoid code units: room to pass much of the image straight through. The KL penalty\n"
          "beta * sum_j KL(rho || rho_hat_j) pulls each unit's mean activation to rho = 0.05 (Ng's notes);\n"
          "the units then specialise, and their weights look like pen strokes. The L1 penalty on ReLU codes\n"
-         "makes most activations exactly 0.");
+         "makes many activations exactly 0. A little weight decay (Ng's lambda) clears the weights of pixels\n"
+         "that are always 0.");
   AutoencoderConfig c;
   c.code = 400, c.undercomplete = false;
   Autoencoder kl(c);
   const auto t0 = Clock::now();
-  train_autoencoder(kl, X, {.epochs = S.ae_epochs, .batch_size = 100, .lr = 3e-3,
+  train_autoencoder(kl, X, {.epochs = S.ae_epochs, .batch_size = 20, .lr = 1e-3, .weight_decay = 3e-3,
                             .objective = {.sparsity_weight = 10, .sparsity_target = 0.05}, .seed = 2});
   const Tensor h = kl.codes(Xt);
   const double mean_act = mean(h).item();

@@ -148,6 +148,10 @@ struct AeTrainOptions {
   int64_t epochs = 10;
   int64_t batch_size = 100;
   double lr = 1e-3;  // Adam
+  // L2 weight decay λ on every parameter, through Adam's gradient (g + λw): the (λ/2)‖W‖² term of
+  // Ng's sparse-autoencoder cost. Without it, weights from pixels that are always 0 (MNIST's
+  // border) get no gradient and keep their random initial values: noisy filter pictures.
+  double weight_decay = 0;
   AeObjective objective = {};
   uint64_t seed = 0;  // shuffling and corruption
   std::function<void(const AeEpoch&)> on_epoch = {};

@@ -11,12 +11,13 @@ namespace latent::models {
 AeEpoch train_autoencoder(Autoencoder& ae, const Tensor& x_, const AeTrainOptions& opt) {
   const Tensor x = ae.check_input("train_autoencoder", x_);
   check_objective("train_autoencoder", ae, opt.objective);
-  if (opt.epochs < 0 || opt.batch_size < 1 || !(opt.lr > 0))
-    fail("train_autoencoder", "needs epochs >= 0, batch_size >= 1, lr > 0; got " + std::to_string(opt.epochs) + ", " +
-                                  std::to_string(opt.batch_size) + ", " + std::to_string(opt.lr));
+  if (opt.epochs < 0 || opt.batch_size < 1 || !(opt.lr > 0) || !(opt.weight_decay >= 0))
+    fail("train_autoencoder", "needs epochs >= 0, batch_size >= 1, lr > 0, weight_decay >= 0; got " +
+                                  std::to_string(opt.epochs) + ", " + std::to_string(opt.batch_size) + ", " +
+                                  std::to_string(opt.lr) + ", " + std::to_string(opt.weight_decay));
   TensorDataset data(x);
   DataLoader loader(data, opt.batch_size, {.shuffle = true, .seed = opt.seed});
-  nn::Adam adam(ae.parameters(), opt.lr);
+  nn::Adam adam(ae.parameters(), opt.lr, 0.9, 0.999, 1e-8, opt.weight_decay);
   // The corruption's own stream: a denoising autoencoder sees a fresh x̃ of every image at every
   // epoch (Vincent et al. 2008: "a new corrupted version each time it is presented").
   Generator g_noise(opt.seed ^ 0x9e3779b97f4a7c15ULL);
