@@ -283,6 +283,7 @@ TEST_CASE("ch06: bad input gets a clear error") {
   Autoencoder ae(tiny(6, {4}, 2));
   check_error([&] { ae.codes(zeros({3, 5})); }, {"autoencoder codes", "[3,5]", "[N,6]"});
   check_error([&] { train_autoencoder(ae, zeros({3, 7}), {}); }, {"train_autoencoder", "[3,7]"});
+  check_error([&] { train_autoencoder(ae, zeros({3, 6}), {.weight_decay = -1}); }, {"train_autoencoder", "weight_decay >= 0"});
   const Tensor x = zeros({3, 6}, DType::f64);
   check_error([&] { autoencoder_loss(ae, x, x, {.sparsity_weight = 1, .sparsity_target = 1.5}); }, {"rho", "(0, 1)"});
   check_error([&] { autoencoder_loss(ae, x, x, {.contractive = 1}); }, {"contractive", "one sigmoid encoder layer"});
