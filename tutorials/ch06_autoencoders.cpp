@@ -216,6 +216,9 @@ void rotation(Tutorial& T, const Setting& S, const Tensor& X, const Tensor& Xt, 
   T.step("Self-supervised: predict the rotation",
          "Rotate every image by 0, 90, 180 or 270 degrees and train a small convnet to say which (Gidaris et\n"
          "al. 2018). No digit labels are used; the features of its last conv block are then frozen.");
+  std::vector<Tensor> turns;
+  for (int64_t k = 0; k < 4; ++k) turns.push_back(rotate_quarter_turns(Xt.slice(0, 0, 10).reshape({10, 1, 28, 28}), k));
+  picture(T, "rotations.png", turns, "the pretext task's inputs: rows rotated by 0, 90, 180, 270 degrees (labels 0-3)");
   RotationNet net({.seed = 13});
   const Tensor Xr = X.slice(0, 0, std::min(X.size(0), S.rotation_images));
   const auto t0 = Clock::now();
