@@ -9,6 +9,7 @@ void run_chapter02(Tutorial& T);
 void run_chapter03(Tutorial& T);
 void run_chapter04(Tutorial& T);
 void run_chapter05(Tutorial& T);
+void run_chapter06(Tutorial& T);
 void run_chapter07(Tutorial& T);
 
 const std::vector<Chapter>& chapters() {
@@ -19,6 +20,7 @@ const std::vector<Chapter>& chapters() {
       {"03", "clustering: k-means, GMM, discovering K", run_chapter03},
       {"04", "topic models: pLSA, LDA by Gibbs sampling and variational EM", run_chapter04},
       {"05", "Boltzmann machines: RBM, AIS, DBN, deep autoencoder", run_chapter05},
+      {"06", "autoencoders: undercomplete, sparse, denoising, contractive, stacked, convolutional", run_chapter06},
       {"07", "variational autoencoders: ELBO, IWAE, beta-VAE, CVAE, conv VAE", run_chapter07},
   };
   return list;
