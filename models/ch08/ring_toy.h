@@ -46,6 +46,7 @@ struct RingRun {
   int64_t steps = 2000;       // D steps (G steps = steps / n_critic)
   int64_t batch_size = 256;
   int64_t eval_samples = 2500;
+  bool lr_decay = false;      // both learning rates decay linearly to 0 over the steps
 };
 // The setting used for every loss: the same nets (G 16-128-128-2 with a linear output, D
 // 2-128-128-1, LeakyReLU 0.2), batch 64 and 5,000 D steps, Adam(1e-3, β1 = 0.5). Per loss only
