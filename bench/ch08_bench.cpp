@@ -1,0 +1,103 @@
+// latent bench — chapter 08: GANs.
+//
+// Usage:
+//   ch08_bench step [THREADS]            one DCGAN training step (D + G) of models/ch08's GanTrainer,
+//                                        batch 64, the DCGAN of bench/train_bench.cpp (dcgan_mnist_b64,
+//                                        its PyTorch peer's workload): median of 20 after 3 warm-up steps.
+//                                        Prints "dcgan_trainer_b64 threads=N X ms/step".
+//   ch08_bench ring [SEEDS] [STEPS]      every loss on the ring of 8 Gaussians in ring_setting (ring_toy.h):
+//                                        modes covered, high-quality fraction, seconds, per seed.
+//   ch08_bench mnist THREADS EPOCHS OUT  the default DCGAN (NS loss, Adam 2e-4, β1 0.5, batch 64) on the
+//                                        full MNIST ($LATENT_DATA or data/mnist), scaled to [−1, 1]; writes
+//                                        OUT/step_<k>.png (64 samples of one fixed z) every 200 steps and
+//                                        prints a line per epoch (seconds, mean D and G losses).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "models/ch08/gan_train.h"
+#include "models/ch08/ring_toy.h"
+#include "nn/data.h"
+
+using namespace latent;
+using namespace latent::models;
+
+namespace {
+
+int step_bench(int threads) {
+  set_num_threads(threads);
+  manual_seed(0);
+  Gan gan(GanNetConfig{});
+  GanTrainer trainer(*gan.generator, *gan.discriminator, GanTrainConfig{});
+  const Tensor real = uniform({64, 1, 28, 28}, -1, 1);
+  std::vector<double> ms;
+  for (int i = 0; i < 23; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    trainer.step(real);
+    if (i >= 3) ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("dcgan_trainer_b64 threads=%d %.2f ms/step\n", threads, ms[ms.size() / 2]);
+  return 0;
+}
+
+int ring_bench(int seeds, int64_t steps) {
+  set_num_threads(1);
+  for (GanLoss loss : all_gan_losses())
+    for (int s = 0; s < seeds; ++s) {
+      RingRun run = ring_setting(loss, (uint64_t)s);
+      if (steps > 0) run.steps = steps;
+      const RingResult r = train_ring(run);
+      std::printf("ring loss=%s seed=%d steps=%lld modes=%lld high_quality=%.3f seconds=%.1f counts=", gan_loss_name(loss).c_str(),
+                  s, (long long)run.steps, (long long)r.coverage.modes_covered, r.coverage.high_quality, r.seconds);
+      for (size_t k = 0; k < r.coverage.counts.size(); ++k)
+        std::printf("%s%lld", k ? "," : "", (long long)r.coverage.counts[k]);
+      std::printf("\n");
+      std::fflush(stdout);
+    }
+  return 0;
+}
+
+int mnist_bench(int threads, int64_t epochs, const std::string& out) {
+  set_num_threads(threads);
+  Mnist mn = load_mnist("", /*allow_embedded=*/false);
+  std::fprintf(stderr, "%s\n", mn.source.c_str());
+  std::filesystem::create_directories(out);
+  Gan gan(GanNetConfig{});
+  GanTrainer trainer(*gan.generator, *gan.discriminator, GanTrainConfig{});
+  Generator g(123);
+  const Tensor fixed_z = sample_latent(gan.generator->latent(), 64, g).z;
+  const auto t0 = std::chrono::steady_clock::now();
+  GanFitOptions o;
+  o.epochs = epochs, o.batch_size = 64, o.seed = 1;
+  o.on_step = [&](int64_t step, const GanStepStats&) {
+    if ((step + 1) % 200 == 0) {
+      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const std::string path = out + "/step_" + std::to_string(step + 1) + ".png";
+      write_sample_grid(path, *gan.generator, fixed_z, Tensor(), 8);
+      std::printf("grid step=%lld seconds=%.0f %s\n", (long long)(step + 1), sec, path.c_str());
+      std::fflush(stdout);
+    }
+  };
+  o.on_epoch = [&](const GanEpochLog& e) {
+    std::printf("workload=dcgan_mnist_epoch threads=%d epoch=%lld seconds=%.1f d_loss=%.4f g_loss=%.4f\n", threads,
+                (long long)e.epoch, e.seconds, e.d_loss, e.g_loss);
+    std::fflush(stdout);
+  };
+  train_gan(trainer, to_pm1(mn.train.images), Tensor(), o);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "step";
+  if (mode == "step") return step_bench(argc > 2 ? std::atoi(argv[2]) : 1);
+  if (mode == "ring") return ring_bench(argc > 2 ? std::atoi(argv[2]) : 1, argc > 3 ? std::atoll(argv[3]) : 0);
+  if (mode == "mnist" && argc > 4) return mnist_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4]);
+  std::fprintf(stderr, "usage: ch08_bench step [THREADS] | ring [SEEDS] [STEPS] | mnist THREADS EPOCHS OUTDIR\n");
+  return 2;
+}

@@ -1,0 +1,108 @@
+// Chapter 08 — latent sampling, interpolation and sample grids (gan_latent.h).
+#include "models/ch08/gan_latent.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nn/data.h"
+#include "nn/image.h"
+#include "tensor/index.h"
+
+namespace latent::models {
+
+namespace {
+std::string str(int64_t v) { return std::to_string(v); }
+}  // namespace
+
+Tensor make_latent(const LatentSpec& spec, const Tensor& noise, const Tensor& cat, const Tensor& cont) {
+  const std::string op = "make_latent";
+  if (!noise.defined() || noise.dim() != 2 || noise.size(1) != spec.noise)
+    fail(op, "noise must be [n," + str(spec.noise) + "], got " +
+                 (noise.defined() ? shape_str(noise.shape()) : std::string("(undefined)")));
+  const int64_t n = noise.size(0);
+  std::vector<Tensor> parts{noise};
+  if (spec.categorical > 0) {
+    if (!cat.defined() || cat.dim() != 1 || cat.size(0) != n || cat.dtype() != DType::i64)
+      fail(op, "the categorical code must be int64 [" + str(n) + "]");
+    parts.push_back(one_hot(cat, spec.categorical, noise.dtype()));
+  } else if (cat.defined()) {
+    fail(op, "a categorical code was given but latent.categorical = 0");
+  }
+  if (spec.continuous > 0) {
+    if (!cont.defined() || cont.shape() != Shape{n, spec.continuous})
+      fail(op, "the continuous codes must be [" + str(n) + "," + str(spec.continuous) + "], got " +
+                   (cont.defined() ? shape_str(cont.shape()) : std::string("(undefined)")));
+    parts.push_back(cont.to(noise.dtype()));
+  } else if (cont.defined()) {
+    fail(op, "continuous codes were given but latent.continuous = 0");
+  }
+  if (parts.size() == 1) return noise;
+  // Concatenate along axis 1 (plain tensors: copy each part into its columns).
+  Tensor z = zeros({n, spec.input_dim()}, noise.dtype());
+  int64_t col = 0;
+  for (const Tensor& p : parts) {
+    z.slice(1, col, col + p.size(1)).copy_(p);
+    col += p.size(1);
+  }
+  return z;
+}
+
+LatentSample sample_latent(const LatentSpec& spec, int64_t n, Generator& g, DType dtype) {
+  if (n < 1) fail("sample_latent", "n must be >= 1, got " + str(n));
+  LatentSample s;
+  const Tensor noise = normal({n, spec.noise}, 0, 1, dtype, &g);
+  if (spec.categorical > 0) s.categorical = randint(0, spec.categorical, {n}, &g);
+  if (spec.continuous > 0) s.continuous = uniform({n, spec.continuous}, -1, 1, dtype, &g);
+  s.z = make_latent(spec, noise, s.categorical, s.continuous);
+  return s;
+}
+
+Tensor interpolate_latent(const Tensor& a_, const Tensor& b_, int64_t steps, Interpolation kind) {
+  if (steps < 2) fail("interpolate_latent", "steps must be >= 2, got " + str(steps));
+  if (!a_.defined() || !b_.defined() || a_.numel() != b_.numel() || a_.numel() < 1 ||
+      (a_.dim() == 2 && a_.size(0) != 1) || (b_.dim() == 2 && b_.size(0) != 1) || a_.dim() > 2 || b_.dim() > 2)
+    fail("interpolate_latent", "a and b must be one point each, [D] or [1,D], of the same size; got " +
+                                   (a_.defined() ? shape_str(a_.shape()) : "(undefined)") + " and " +
+                                   (b_.defined() ? shape_str(b_.shape()) : "(undefined)"));
+  const int64_t d = a_.numel();
+  const std::vector<double> a = a_.to_vector(), b = b_.to_vector();
+  double ab = 0, aa = 0, bb = 0;
+  for (int64_t i = 0; i < d; ++i) ab += a[i] * b[i], aa += a[i] * a[i], bb += b[i] * b[i];
+  const double cos_theta = (aa > 0 && bb > 0) ? std::clamp(ab / std::sqrt(aa * bb), -1.0, 1.0) : 1.0;
+  const double theta = std::acos(cos_theta);
+  const bool linear = kind == Interpolation::linear || std::sin(theta) < 1e-6;
+  Tensor out({steps, d}, a_.dtype() == DType::f64 ? DType::f64 : DType::f32);
+  for (int64_t s = 0; s < steps; ++s) {
+    const double t = (double)s / (double)(steps - 1);
+    const double wa = linear ? 1 - t : std::sin((1 - t) * theta) / std::sin(theta);
+    const double wb = linear ? t : std::sin(t * theta) / std::sin(theta);
+    for (int64_t i = 0; i < d; ++i) out.set({s, i}, wa * a[i] + wb * b[i]);
+  }
+  return out;
+}
+
+Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y, bool eval_mode) {
+  NoGradGuard ng;
+  const bool was_training = G.is_training();
+  if (eval_mode) G.eval();
+  Tensor x;
+  try {
+    x = G.generate(Var(z), y).data();
+  } catch (...) {
+    G.train(was_training);
+    throw;
+  }
+  G.train(was_training);
+  return from_pm1(x);
+}
+
+void write_sample_grid(const std::string& path, GeneratorNet& G, const Tensor& z, const Tensor& y, int64_t cols,
+                       bool eval_mode) {
+  if (cols < 1) fail("write_sample_grid", "cols must be >= 1, got " + str(cols));
+  Tensor x = generate_images(G, z, y, eval_mode);
+  if (x.dim() == 2 && x.size(1) == 784) x = x.reshape({x.size(0), 1, 28, 28});
+  if (x.dim() != 4) fail("write_sample_grid", "the generator's output " + shape_str(x.shape()) + " is not images");
+  write_image_grid(path, x.contiguous(), cols);
+}
+
+}  // namespace latent::models

@@ -1,0 +1,49 @@
+// Chapter 08 — the generator's input space: drawing z (with InfoGAN's codes),
+// walking between two points of it, and looking at what G makes of them.
+//
+//   LatentSample s = sample_latent(G.latent(), 64, gen);
+//   write_sample_grid("runs/ch08/epoch3.png", G, s.z, Tensor(), 8);
+//   Tensor path = interpolate_latent(s.z.slice(0, 0, 1), s.z.slice(0, 1, 2), 10, Interpolation::slerp);
+#pragma once
+
+#include <string>
+
+#include "models/ch08/gan_nets.h"
+#include "tensor/random.h"
+
+namespace latent::models {
+
+// z = [noise, one_hot(c_cat), c_cont] for n examples: noise ~ N(0, I), c_cat ~
+// Uniform{0..K−1}, c_cont ~ U(−1, 1) (Chen et al. 2016 §6). The codes are kept
+// apart too, as the targets of InfoGAN's Q head.
+struct LatentSample {
+  Tensor z;            // [n, spec.input_dim()]
+  Tensor categorical;  // int64 [n] (undefined without a categorical code)
+  Tensor continuous;   // [n, spec.continuous] (undefined without continuous codes)
+};
+LatentSample sample_latent(const LatentSpec& spec, int64_t n, Generator& g, DType dtype = DType::f32);
+// The same with the codes given (e.g. one noise row, every value of c_cat): noise [n, spec.noise],
+// categorical int64 [n] or undefined, continuous [n, spec.continuous] or undefined.
+Tensor make_latent(const LatentSpec& spec, const Tensor& noise, const Tensor& categorical, const Tensor& continuous);
+
+// Points between a and b (each [1, D] or [D]), t = 0, 1/(steps−1), ..., 1: [steps, D].
+//   linear: (1 − t) a + t b.
+//   slerp:  sin((1−t)θ)/sin θ · a + sin(tθ)/sin θ · b, θ the angle between a and b
+//           (Shoemake 1985; White 2016, "Sampling generative networks"): in high
+//           dimensions N(0, I) draws lie near a sphere of radius √D, and the straight
+//           line's midpoint (norm ≈ √(D/2)) is a z the generator never saw in
+//           training; the great circle keeps the norm. Falls back to linear when
+//           a and b are (nearly) parallel.
+enum class Interpolation { linear, slerp };
+Tensor interpolate_latent(const Tensor& a, const Tensor& b, int64_t steps, Interpolation kind = Interpolation::slerp);
+
+// G's images for the rows of z (no graph, G in evaluation mode for batch norm's running
+// statistics, then back to the mode it was in), mapped from [−1, 1] to [0, 1]: [N, C, 28, 28]
+// (or [N, data_dim] for an MLP generator of vectors).
+Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y = Tensor(), bool eval_mode = true);
+// The same written as a PNG grid with `cols` columns (nn/image.h). Images of 784 values
+// ([N, 784]) are shown as 28x28.
+void write_sample_grid(const std::string& path, GeneratorNet& G, const Tensor& z, const Tensor& y, int64_t cols,
+                       bool eval_mode = true);
+
+}  // namespace latent::models
