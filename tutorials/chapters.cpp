@@ -9,6 +9,7 @@ void run_chapter02(Tutorial& T);
 void run_chapter03(Tutorial& T);
 void run_chapter04(Tutorial& T);
 void run_chapter05(Tutorial& T);
+void run_chapter08(Tutorial& T);
 
 const std::vector<Chapter>& chapters() {
   static const std::vector<Chapter> list = {
@@ -18,6 +19,7 @@ const std::vector<Chapter>& chapters() {
       {"03", "clustering: k-means, GMM, discovering K", run_chapter03},
       {"04", "topic models: pLSA, LDA by Gibbs sampling and variational EM", run_chapter04},
       {"05", "Boltzmann machines: RBM, AIS, DBN, deep autoencoder", run_chapter05},
+      {"08", "GANs: losses, DCGAN, conditional and InfoGAN, metrics", run_chapter08},
   };
   return list;
 }
