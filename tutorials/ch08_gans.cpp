@@ -37,12 +37,13 @@ Scorer real_ceiling(Tutorial& T, const Setting& S, const Mnist& data) {
          "Real test images, scored against the training images exactly as a generator will be, set the ceiling.");
   MetricNetOptions mo;
   mo.log = [&](const std::string& s) { T.say("  " + s); };
-  Scorer sc{load_or_train_metric_net(mo), {}, {}, Generator(T.options().seed + 80)};
+  Scorer sc{load_or_train_metric_net(mo), {}, {}, Generator(T.options().seed + 80), {}};
   sc.options.ssim_pairs = S.ssim_pairs;
   const int64_t n_ref = std::min<int64_t>(data.train.size(), 10000);
   sc.reference = prepare_reference(data.train.images.slice(0, 0, n_ref), sc.net, sc.rng, sc.options);
   const Tensor test = data.test.images.slice(0, 0, std::min(S.eval_images, data.test.size()));
-  const GanScores real = sc.score(test);
+  sc.ceiling = sc.score(test);
+  const GanScores& real = sc.ceiling;
   T.say("  " + count(real.n) + " real test images vs " + count(n_ref) + " training images:\n" + real.str());
   T.figure({"real test images: classifier IS (LeNet)", real.inception_score, "", "the ceiling (<= 10); not an Inception-v3 figure", S.name});
   T.figure({"real test vs train: Frechet distance (LeNet)", real.frechet_distance, "", "the floor for N = " + count(real.n) + " images", S.name});
@@ -93,9 +94,11 @@ void ring_toy(Tutorial& T, const Setting& S) {
     for (int64_t m : modes) mean_modes += (double)m / (double)modes.size();
     T.figure({"ring modes covered, " + gan_loss_name(loss), mean_modes, "of 8", "8 (every loss covers all 8 modes)",
               S.name + ", " + count(S.ring_steps) + " D steps, mean of " + count(S.ring_seeds) + " seeds"});
-    T.figure({"ring high-quality fraction, " + gan_loss_name(loss), hq, "", "near 1 once converged", S.name});
+    T.figure({"ring high-quality fraction, " + gan_loss_name(loss), hq, "", "higher is better (1: every sample on a mode)", S.name});
   }
   T.say(table);
+  T.say("  G is continuous, so a G that covers several modes also puts a few samples on the paths between\n"
+        "  them: the high-quality fraction counts those. A collapsed G shows as a low mode count.");
   write_panels(T.path("ring_all_losses.png"), finals);
   T.wrote(T.path("ring_all_losses.png"), "after training (seed 0), left to right: " + names);
 }
@@ -138,7 +141,7 @@ void latent_walks(Tutorial& T, GanGenerator& G, Scorer& sc) {
     mean_z[(size_t)b] = mean(concat(picks, 0), {0}, true);
   }
   // Row 0: 8 source samples; row b + 1: each source's z − z̄(its digit) + z̄(b), with z̄(b) decoded first.
-  std::vector<Tensor> tiles = {ones({1, 1, 28, 28})};
+  std::vector<Tensor> tiles = {zeros({1, 1, 28, 28})};  // the top left corner stays black
   std::vector<int64_t> sources;
   for (int64_t i = 0; i < 2000 && sources.size() < 8; ++i)
     if (mean_z[(size_t)digit_of[(size_t)i]].defined()) sources.push_back(i);
@@ -176,14 +179,15 @@ void run_chapter08(Tutorial& T) {
   T.step("A DCGAN on MNIST, epoch by epoch",
          "G: z (100) -> 7x7 -> 14x14 -> 28x28 by transposed convolutions with batch norm and ReLU, tanh out;\n"
          "D: strided convolutions with LeakyReLU (Radford et al. 2016); width " + count(S.width) + " feature maps.\n"
-         "NS loss, Adam 2e-4 with beta1 0.5. The same 64 z are drawn after every epoch.");
-  const MnistGan setup = mnist_setup(GanLoss::non_saturating, S.width, seed + 1);
+         "NS loss, Adam " + fmt("%g", S.lr) + " with beta1 0.5, batch " + count(S.batch) + ". The same 64 z are drawn after every epoch.");
+  MnistGan setup = mnist_setup(GanLoss::non_saturating, S.width, seed + 1);
+  setup.train.lr_d = setup.train.lr_g = S.lr;
   Gan gan(setup.net);
   Generator gz(seed + 2);
   const Tensor fixed_z = sample_latent(gan.generator->latent(), 64, gz).z;
   t0 = Clock::now();
   std::vector<double> epoch_is, epoch_fid;
-  const GanHistory h = fit(T, "DCGAN", *gan.generator, *gan.discriminator, setup.train, X, Tensor(), S.epochs,
+  const GanHistory h = fit(T, "DCGAN", *gan.generator, *gan.discriminator, setup.train, X, Tensor(), S.epochs, S.batch,
                            [&](const GanEpochLog& e) {
                              const std::string file = "dcgan_epoch" + count(e.epoch) + ".png";
                              write_sample_grid(T.path(file), *gan.generator, fixed_z, Tensor(), 8);
@@ -212,10 +216,12 @@ void run_chapter08(Tutorial& T) {
   T.say(s.str());
   T.figure({"DCGAN classifier IS (LeNet)", s.inception_score, "", ">= 9.0 (full-setting goal; not an Inception-v3 figure)",
             S.name + ", width " + count(S.width) + ", " + count(S.epochs) + " epochs"});
-  T.figure({"DCGAN Frechet distance (LeNet)", s.frechet_distance, "", "real test images: see above", S.name});
-  T.figure({"DCGAN digit shares, max/min", s.classes.max_share / std::max(s.classes.min_share, 1e-9), "",
-            "all ten digits in near-equal shares (1 = equal)", S.name});
-  T.figure({"DCGAN SWD x1e3 (average)", s.swd.average, "", "real test vs train: see above", S.name});
+  T.figure({"DCGAN Frechet distance (LeNet)", s.frechet_distance, "", "real test vs train: " + fmt("%.1f", sc.ceiling.frechet_distance), S.name});
+  T.figure({"DCGAN digits present (LeNet)", (double)s.classes.classes_present, "of 10", "10", S.name});
+  T.figure({"DCGAN digit shares: KL from uniform", s.classes.kl_from_uniform, "nats",
+            "all ten digits in near-equal shares (0 = equal; real test: " + fmt("%.3f", sc.ceiling.classes.kl_from_uniform) + ")",
+            S.name});
+  T.figure({"DCGAN SWD x1e3 (average)", s.swd.average, "", "real test vs train: " + fmt("%.1f", sc.ceiling.swd.average), S.name});
   T.figure({"DCGAN MS-SSIM diversity", s.ms_ssim.mean, "", "real: " + fmt("%.3f", s.ms_ssim_reference.mean), S.name});
 
   latent_walks(T, *gan.generator, sc);

@@ -23,8 +23,11 @@ struct Setting {
   // nets and optimisers). NS and WGAN-GP are pictured over training when present.
   std::vector<GanLoss> ring_losses;
   int64_t ring_steps = 5000, ring_seeds = 1;
-  // The main DCGAN (NS loss): widths of G and D, epochs, batch.
+  // The main DCGAN, the cGAN and InfoGAN (NS loss, Adam with β1 0.5): width of G and D, epochs,
+  // batch, learning rate (Radford et al.'s 2e-4 for the full run; the quick run on 2,000 images
+  // takes more, smaller steps at a higher rate to draw digits within a few hundred steps).
   int64_t width = 64, epochs = 3, batch = 64;
+  double lr = 2e-4;
   // Generated images scored per evaluation (the test set's size, so that the real ceiling is
   // measured on as many images: the Fréchet distance is biased upwards for small N) and MS-SSIM pairs.
   int64_t eval_images = 500, ssim_pairs = 1000;
@@ -72,14 +75,15 @@ struct Scorer {
   ReferenceSet reference;
   ScoreOptions options;
   Generator rng;
+  GanScores ceiling;  // real test images scored against the reference
   GanScores score(const Tensor& images01);                    // every metric
   std::pair<double, double> is_fid(const Tensor& images01);   // only IS and Fréchet distance (cheap)
 };
 
-// Trains one GAN on MNIST images x in [−1, 1] (labels y for a cGAN) with train_gan, batch 64,
+// Trains one GAN on MNIST images x in [−1, 1] (labels y for a cGAN) with train_gan,
 // saying one line per epoch after on_epoch (e.g. a sample grid) has run.
 GanHistory fit(Tutorial& T, const std::string& label, GeneratorNet& G, DiscriminatorNet& D, const GanTrainConfig& cfg,
-               const Tensor& x, const Tensor& y, int64_t epochs,
+               const Tensor& x, const Tensor& y, int64_t epochs, int64_t batch,
                const std::function<void(const GanEpochLog&)>& on_epoch = {});
 
 // The tutorial's last steps: a conditional GAN's digits and InfoGAN's codes; every loss on MNIST.
