@@ -23,6 +23,12 @@ using Clock = std::chrono::steady_clock;
 
 std::string count(int64_t n) { return std::to_string(n); }
 
+std::string loss_names(const std::vector<GanLoss>& losses) {
+  std::string names;
+  for (GanLoss l : losses) names += (names.empty() ? "" : ", ") + gan_loss_name(l);
+  return names;
+}
+
 // The data, the metric network, and the ceiling: real test images scored like a generator.
 Scorer real_ceiling(Tutorial& T, const Setting& S, const Mnist& data) {
   T.step("Scoring a generator, and the real ceiling",
@@ -57,13 +63,12 @@ void ring_toy(Tutorial& T, const Setting& S) {
          "Eight modes at radius 2, std 0.02 (Metz et al. 2017). The same MLPs for every loss (ring_setting):\n"
          "G 16-128-128-2, D 2-128-128-1, " + count(S.ring_steps) + " D steps of batch 64. A sample is 'high quality'\n"
          "within 3 std of a centre; a mode is covered with >= 20 of 2,500 samples (Lin et al. 2018).\n"
-         "Pictures, left to right: before training, then at 1/8, 1/4, 1/2 and all of the steps.");
+         "Pictures, left to right: before training, then at 1/8, 1/4, 1/2 and all of the steps.\n"
+             "Losses here: " + loss_names(S.ring_losses) + ", " + count(S.ring_seeds) + " seed(s) each.");
   const std::vector<int64_t> at = {0, S.ring_steps / 8, S.ring_steps / 4, S.ring_steps / 2, S.ring_steps};
   std::vector<Tensor> finals;
   std::string table = "  loss      modes covered (per seed)   high-quality fraction   seconds\n";
-  std::string names;
   for (GanLoss loss : S.ring_losses) {
-    names += (names.empty() ? "" : ", ") + gan_loss_name(loss);
     std::vector<int64_t> modes;
     double hq = 0, secs = 0;
     for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
@@ -100,7 +105,7 @@ void ring_toy(Tutorial& T, const Setting& S) {
   T.say("  G is continuous, so a G that covers several modes also puts a few samples on the paths between\n"
         "  them: the high-quality fraction counts those. A collapsed G shows as a low mode count.");
   write_panels(T.path("ring_all_losses.png"), finals);
-  T.wrote(T.path("ring_all_losses.png"), "after training (seed 0), left to right: " + names);
+  T.wrote(T.path("ring_all_losses.png"), "after training (seed 0), left to right: " + loss_names(S.ring_losses));
 }
 
 // A row of images for one grid: z [n, D] (and y) through G.

@@ -1,16 +1,16 @@
 // Chapter 08's tutorial, the helpers: see ch08_gans_parts.h.
 #include "tutorials/ch08_gans_parts.h"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 
 #include "models/ch03/scatter_image.h"
 #include "models/ch08/gan_latent.h"
 #include "nn/image.h"
-#include "tensor/random.h"
 #include "tensor/index.h"
+#include "tensor/random.h"
 
 namespace latent::tutorial::ch08 {
 
@@ -23,7 +23,7 @@ Setting setting_for(bool quick) {
     s.width = 32, s.epochs = 10, s.batch = 32, s.lr = 5e-4;
     s.eval_images = 500, s.ssim_pairs = 1000;
     s.side_epochs = 8;
-    return s;  // no MNIST loss table: the ring table stands in for it
+    return s;  // no MNIST loss table (hours); ~70 s of CPU on one thread in all
   }
   // Full: the DCGAN of Radford et al. (width 64, the PyTorch peer's net) for 5 epochs; the loss
   // table on a half-width DCGAN, 5 epochs (4,685 D steps) and 3 seeds per loss.
