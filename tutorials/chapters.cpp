@@ -11,6 +11,7 @@ void run_chapter04(Tutorial& T);
 void run_chapter05(Tutorial& T);
 void run_chapter06(Tutorial& T);
 void run_chapter07(Tutorial& T);
+void run_chapter08(Tutorial& T);
 
 const std::vector<Chapter>& chapters() {
   static const std::vector<Chapter> list = {
@@ -22,6 +23,7 @@ const std::vector<Chapter>& chapters() {
       {"05", "Boltzmann machines: RBM, AIS, DBN, deep autoencoder", run_chapter05},
       {"06", "autoencoders: undercomplete, sparse, denoising, contractive, stacked, convolutional", run_chapter06},
       {"07", "variational autoencoders: ELBO, IWAE, beta-VAE, CVAE, conv VAE", run_chapter07},
+      {"08", "GANs: losses, DCGAN, conditional and InfoGAN, metrics", run_chapter08},
   };
   return list;
 }

@@ -1,0 +1,98 @@
+// Chapter 08's tutorial, the helpers (tutorials/ch08_gans_parts.cpp): the setting, the ring
+// toy with snapshots over training, per-loss training settings on MNIST, and scoring.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/ch08/gan_metrics.h"
+#include "models/ch08/gan_train.h"
+#include "models/ch08/ring_toy.h"
+#include "tutorials/runner.h"
+
+namespace latent::tutorial::ch08 {
+
+using namespace latent::models;
+
+// Everything that differs between the quick tour and the full setting.
+struct Setting {
+  std::string name;
+  bool full_mnist = false;
+  // The ring of 8 Gaussians: the losses run, D steps per loss and seeds per loss (ring_setting's
+  // nets and optimisers). NS and WGAN-GP are pictured over training when present.
+  std::vector<GanLoss> ring_losses;
+  int64_t ring_steps = 5000, ring_seeds = 1;
+  // The main DCGAN, the cGAN and InfoGAN (NS loss, Adam with β1 0.5): width of G and D, epochs,
+  // batch, learning rate (Radford et al.'s 2e-4 for the full run; the quick run on 2,000 images
+  // takes more, smaller steps at a higher rate to draw digits within a few hundred steps).
+  int64_t width = 64, epochs = 3, batch = 64;
+  double lr = 2e-4;
+  // Generated images scored per evaluation (the test set's size, so that the real ceiling is
+  // measured on as many images: the Fréchet distance is biased upwards for small N) and MS-SSIM pairs.
+  int64_t eval_images = 500, ssim_pairs = 1000;
+  int64_t side_epochs = 5;  // the conditional GAN and InfoGAN
+  // The MNIST loss table: every loss on the same DCGAN (width table_width) for table_epochs
+  // epochs (the same number of D steps each), table_seeds seeds; table_losses empty: skipped.
+  std::vector<GanLoss> table_losses;
+  int64_t table_width = 32, table_epochs = 0, table_seeds = 1;
+};
+Setting setting_for(bool quick);
+
+// ---- the ring toy ----
+
+struct RingTrace {
+  ModeCoverage coverage;              // of run.eval_samples samples after training
+  std::vector<int64_t> at;            // the D steps of the snapshots
+  std::vector<Tensor> snapshots;      // G's samples [n, 2] at those steps
+  std::vector<double> d_loss, g_loss; // per D step (g_loss NaN on steps without a G step)
+  double seconds = 0;
+};
+// train_ring's loop (GanTrainer::step on fresh ring samples) with snapshots of 1,000 samples at
+// the D steps in `at` (0: before training).
+RingTrace trace_ring(const RingRun& run, const std::vector<int64_t>& at);
+// A square panel: the 8 centres as crosses, the samples as blue dots, on a fixed [−3, 3]² view.
+Tensor ring_panel(const Tensor& samples, int64_t size = 220);
+// Panels side by side (a grey line between them) as one PNG.
+void write_panels(const std::string& path, const std::vector<Tensor>& panels);
+
+// ---- MNIST ----
+
+// The nets and optimiser of `loss` on MNIST: a DCGAN of width `width` for every loss, with what
+// each loss's paper prescribes (ch08_gans_parts.cpp lists the choices and their sources).
+struct MnistGan {
+  GanNetConfig net;
+  GanTrainConfig train;
+};
+MnistGan mnist_setup(GanLoss loss, int64_t width, uint64_t seed);
+
+// n images from G for random z (labels y int64 [n] for a cGAN), in batches: [n, 1, 28, 28] in [0, 1].
+Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y = Tensor());
+
+// The metric LeNet and the real reference (training images), prepared once.
+struct Scorer {
+  MetricNet net;
+  ReferenceSet reference;
+  ScoreOptions options;
+  Generator rng;
+  GanScores ceiling;  // real test images scored against the reference
+  GanScores score(const Tensor& images01);                    // every metric
+  std::pair<double, double> is_fid(const Tensor& images01);   // only IS and Fréchet distance (cheap)
+};
+
+// Trains one GAN on MNIST images x in [−1, 1] (labels y for a cGAN) with train_gan,
+// saying one line per epoch after on_epoch (e.g. a sample grid) has run.
+GanHistory fit(Tutorial& T, const std::string& label, GeneratorNet& G, DiscriminatorNet& D, const GanTrainConfig& cfg,
+               const Tensor& x, const Tensor& y, int64_t epochs, int64_t batch,
+               const std::function<void(const GanEpochLog&)>& on_epoch = {});
+
+// The tutorial's last steps: a conditional GAN's digits and InfoGAN's codes; every loss on MNIST.
+void conditional_and_infogan(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& labels, Scorer& sc);
+void loss_table(Tutorial& T, const Setting& S, const Tensor& x, Scorer& sc);
+
+// 1, 2, ..., n: the x axis of a per-step curve.
+std::vector<double> steps_axis(size_t n);
+// A moving average over `window` points, skipping NaN (G's loss on D-only steps).
+std::vector<double> smoothed(const std::vector<double>& v, size_t window);
+
+}  // namespace latent::tutorial::ch08
