@@ -209,17 +209,7 @@ TEST_CASE("ch08 exercise: generator_loss" * doctest::test_suite("exercise ch08")
 }
 
 TEST_CASE("ch08 exercise: gradient_penalty" * doctest::test_suite("exercise ch08")) {
-  // A linear critic D(x) = x·w has ∇D = w at every point: GP = (‖w‖ − 1)² = (5 − 1)² = 16.
-  {
-    const Tensor w = from_vector({3.0, 4.0}, {1, 2}, DType::f64);
-    const Var gp = ex::gradient_penalty([&](const Var& x) { return linear(x, Var(w), Var()); }, rnd({4, 2}, 7),
-                                        rnd({4, 2}, 8), rnd({4}, 9, 0, 1));
-    require_scalar(gp, "gradient_penalty");
-    if (same(gp, one_number(0.0625)))
-      FAIL_CHECK("the gradient is of the batch mean of D, which divides each ∇D(x̂_i) by N: differentiate the sum");
-    check_close(gp, one_number(16), 1e-10, "GP of the linear critic x·(3, 4) (must be (5 − 1)² = 16)");
-  }
-
+  // Tolerances of 1e-7 leave room for a different tiny constant inside the √ (1e-12, 1e-8, ...).
   // D(x) = ½‖x_i‖² per row has ∇D(x̂_i) = x̂_i: GP = mean (‖x̂_i‖ − 1)². N = D = 3, so a [N] ε
   // broadcast along the last axis is caught.
   {
@@ -231,13 +221,24 @@ TEST_CASE("ch08 exercise: gradient_penalty" * doctest::test_suite("exercise ch08
     if (same(gp, wrong.data())) FAIL_CHECK("ε [N] was broadcast along the last axis: reshape it to [N, 1, ...]");
     if (same(gp, one_number(quadratic_penalty(real, fake, eps, /*swap_eps=*/true))))
       FAIL_CHECK("ε and 1 − ε are swapped: x̂ = ε x_real + (1 − ε) x_fake");
-    check_close(gp, one_number(quadratic_penalty(real, fake, eps)), 1e-10,
+    check_close(gp, one_number(quadratic_penalty(real, fake, eps)), 1e-7,
                 "GP of the critic ½‖x‖² (whose gradient is x̂ itself)");
     // ε = 1: the penalty sits on the real data; ε = 0: on the fakes.
     check_close(ex::gradient_penalty(half_square_critic, real, fake, vec({1, 1, 1})),
-                one_number(quadratic_penalty(real, real, vec({1, 1, 1}))), 1e-10, "GP with ε = 1 (at the real points)");
+                one_number(quadratic_penalty(real, real, vec({1, 1, 1}))), 1e-7, "GP with ε = 1 (at the real points)");
     check_close(ex::gradient_penalty(half_square_critic, real, fake, vec({0, 0, 0})),
-                one_number(quadratic_penalty(fake, fake, vec({0, 0, 0}))), 1e-10, "GP with ε = 0 (at the fakes)");
+                one_number(quadratic_penalty(fake, fake, vec({0, 0, 0}))), 1e-7, "GP with ε = 0 (at the fakes)");
+  }
+
+  // A linear critic D(x) = x·w has ∇D = w at every point: GP = (‖w‖ − 1)² = (5 − 1)² = 16.
+  {
+    const Tensor w = from_vector({3.0, 4.0}, {1, 2}, DType::f64);
+    const Var gp = ex::gradient_penalty([&](const Var& x) { return linear(x, Var(w), Var()); }, rnd({4, 2}, 7),
+                                        rnd({4, 2}, 8), rnd({4}, 9, 0, 1));
+    require_scalar(gp, "gradient_penalty");
+    if (same(gp, one_number(0.0625)))
+      FAIL_CHECK("the gradient is of the batch mean of D, which divides each ∇D(x̂_i) by N: differentiate the sum");
+    check_close(gp, one_number(16), 1e-7, "GP of the linear critic x·(3, 4) (must be (5 − 1)² = 16)");
   }
 
   // A smooth critic with weights θ: the value against the library, and dGP/dθ through the double
@@ -252,14 +253,14 @@ TEST_CASE("ch08 exercise: gradient_penalty" * doctest::test_suite("exercise ch08
     require_scalar(gp, "gradient_penalty");
     const Tensor ec = e.reshape({4, 1});
     const Var lib = models::gradient_penalty(critic, ec * x + (1.0 - ec) * xf);
-    check_close(gp, lib.data(), 1e-10, "GP against models::gradient_penalty");
+    check_close(gp, lib.data(), 1e-7, "GP against models::gradient_penalty");
     REQUIRE_MESSAGE(gp.requires_grad(),
                     "the penalty does not depend on the critic's weights: compute ∇_x̂ D with "
                     "grad(..., create_graph = true), so that the gradient has a graph of its own");
     const std::vector<Tensor> got = grads_of(gp, p), want = grads_of(lib, p);
     const char* names[] = {"W1", "b1", "w2"};
     for (size_t i = 0; i < got.size(); ++i)
-      check_close(got[i], want[i], 1e-9, std::string("dGP/d") + names[i] + " against the library");
+      check_close(got[i], want[i], 1e-7, std::string("dGP/d") + names[i] + " against the library");
   }
   auto r = gradcheck(
       [&](const std::vector<Var>& p) {
@@ -278,13 +279,13 @@ TEST_CASE("ch08 exercise: gradient_penalty" * doctest::test_suite("exercise ch08
     require_scalar(gp, "gradient_penalty on images");
     const Tensor ec = eps.reshape({3, 1, 1, 1});
     const Var lib = models::gradient_penalty(critic, ec * real + (1.0 - ec) * fake);
-    check_close(gp, lib.data(), 1e-10, "GP of a DCGAN critic on [3,1,28,28] images against the library");
+    check_close(gp, lib.data(), 1e-7, "GP of a DCGAN critic on [3,1,28,28] images against the library");
     REQUIRE_MESSAGE(gp.requires_grad(), "the penalty does not depend on the critic's weights: use create_graph = true");
     const auto params = D.parameters();
     const auto named = D.named_parameters();
     const std::vector<Tensor> got = grads_of(gp, params), want = grads_of(lib, params);
     for (size_t i = 0; i < got.size(); ++i)
-      check_close(got[i], want[i], 1e-9, "dGP/d(" + named[i].first + ") of the DCGAN critic");
+      check_close(got[i], want[i], 1e-7, "dGP/d(" + named[i].first + ") of the DCGAN critic");
   }
 
   // A critic that is flat at the points (a dead ReLU region, here a zero weight): ‖∇D‖ = 0,
@@ -294,7 +295,7 @@ TEST_CASE("ch08 exercise: gradient_penalty" * doctest::test_suite("exercise ch08
     const Var gp = ex::gradient_penalty([&](const Var& v) { return linear(v, w, Var()); }, rnd({3, 2}, 24),
                                         rnd({3, 2}, 25), rnd({3}, 26, 0, 1));
     require_scalar(gp, "gradient_penalty");
-    check_close(gp, one_number(1), 1e-5, "GP of a critic with zero gradient (must be (0 − 1)² = 1)");
+    check_close(gp, one_number(1), 1e-3, "GP of a critic with zero gradient (must be (0 − 1)² = 1)");
     REQUIRE(gp.requires_grad());
     const Tensor g = grads_of(gp, {w})[0];
     CHECK_MESSAGE(all_finite(g), "where ∇D = 0 the penalty's gradient is " << shape_str(g.shape()) << " "
