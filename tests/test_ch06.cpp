@@ -303,6 +303,10 @@ TEST_CASE("ch06: bad input gets a clear error") {
   check_error([&] { ConvAutoencoder bad({.height = 30}); }, {"ConvAutoencoder", "divisible by 4"});
   check_error([&] { rotate_quarter_turns(zeros({1, 1, 3, 4}), 1); }, {"rotate_quarter_turns", "square", "[1,1,3,4]"});
   check_error([&] { rotate_quarter_turns(zeros({3, 4}), 1); }, {"rotate_quarter_turns", "[N, C, H, W]"});
+  check_error([&] { train_conv_autoencoder(conv, zeros({2, 1, 28, 28}), {.weight_decay = -1}); }, {"train_conv_autoencoder", "weight_decay"});
+  RotationNet rot({.channels1 = 2, .channels2 = 2, .seed = 1});
+  check_error([&] { rot.feature_tensor(zeros({2, 1, 28, 28}), 0); }, {"rotation net features", "batch >= 1"});
+  check_error([&] { rotation_accuracy(rot, zeros({2, 1, 28, 28}), 0); }, {"rotation_accuracy", "batch >= 1"});
   check_error([&] { train_linear_probe(zeros({4, 3}), from_vector_i({0, 1, 0}, {3}), 2); }, {"train_linear_probe", "int64 [4]"});
   check_error([&] { retrieval_precision(zeros({2, 3}), from_vector_i({0, 1}, {2}), zeros({4, 2}), from_vector_i({0, 1, 0, 1}, {4}), 1); },
               {"retrieval_precision", "different sizes"});

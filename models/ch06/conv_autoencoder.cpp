@@ -93,13 +93,13 @@ Tensor ConvAutoencoder::reconstruct(const Tensor& x, int64_t batch) {
 
 AeEpoch train_conv_autoencoder(ConvAutoencoder& ae, const Tensor& x_, const AeTrainOptions& opt) {
   const Tensor x = ae.check_input("train_conv_autoencoder", x_);
-  if (opt.epochs < 0 || opt.batch_size < 1 || !(opt.lr > 0))
-    fail("train_conv_autoencoder", "needs epochs >= 0, batch_size >= 1, lr > 0");
+  if (opt.epochs < 0 || opt.batch_size < 1 || !(opt.lr > 0) || !(opt.weight_decay >= 0))
+    fail("train_conv_autoencoder", "needs epochs >= 0, batch_size >= 1, lr > 0, weight_decay >= 0");
   if (opt.objective.loss != ReconstructionLoss::cross_entropy)
     fail("train_conv_autoencoder", "trains on the cross-entropy of its sigmoid output only");
   TensorDataset data(x);
   DataLoader loader(data, opt.batch_size, {.shuffle = true, .seed = opt.seed});
-  nn::Adam adam(ae.parameters(), opt.lr);
+  nn::Adam adam(ae.parameters(), opt.lr, 0.9, 0.999, 1e-8, opt.weight_decay);  // as train_autoencoder
   Generator g_noise(opt.seed ^ 0x9e3779b97f4a7c15ULL);
   ae.train();
   AeEpoch last;

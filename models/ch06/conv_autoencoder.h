@@ -49,7 +49,8 @@ class ConvAutoencoder : public nn::Module {
 
 // Minibatch Adam on the summed cross-entropy per image (and opt.objective.corruption, if any:
 // a convolutional denoising autoencoder). Only the loss and corruption of opt.objective apply
-// (penalties are for the MLP autoencoder); the loss must be the cross-entropy.
+// (penalties are for the MLP autoencoder); the loss must be the cross-entropy. opt.weight_decay
+// is Adam's L2 term, as in train_autoencoder.
 AeEpoch train_conv_autoencoder(ConvAutoencoder& ae, const Tensor& x, const AeTrainOptions& opt);
 
 double squared_error_per_image(ConvAutoencoder& ae, const Tensor& x);

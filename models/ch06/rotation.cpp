@@ -90,6 +90,7 @@ Var RotationNet::forward(const Var& x) { return (*head_)(features(x)); }
 
 Tensor RotationNet::feature_tensor(const Tensor& x_, int64_t batch) {
   const Tensor x = as_images("rotation net features", x_);
+  if (batch < 1) fail("rotation net features", "needs batch >= 1, got " + std::to_string(batch));
   NoGradGuard ng;
   const bool was = is_training();
   eval();
@@ -136,6 +137,7 @@ RotationEpoch train_rotation_net(RotationNet& net, const Tensor& images, const R
 
 double rotation_accuracy(RotationNet& net, const Tensor& images, int64_t batch) {
   const Tensor x = as_images("rotation_accuracy", images);
+  if (batch < 1) fail("rotation_accuracy", "needs batch >= 1, got " + std::to_string(batch));
   NoGradGuard ng;
   const bool was = net.is_training();
   net.eval();
