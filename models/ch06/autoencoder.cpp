@@ -112,10 +112,11 @@ Var Autoencoder::decode(const Var& h) { return activate(decode_preactivation(h),
 
 namespace {
 
-// f applied to x in batches, without a graph, in evaluation mode.
-template <class F>
-Tensor batched(nn::Module& m, const Tensor& x, int64_t batch, F f) {
-  if (batch < 1) fail("autoencoder", "batch must be >= 1, got " + str(batch));
+}  // namespace
+
+Tensor eval_in_batches(nn::Module& m, const Tensor& x, int64_t batch, const std::function<Var(const Var&)>& f,
+                       const std::string& op) {
+  if (batch < 1) fail(op, "needs batch >= 1, got " + str(batch));
   NoGradGuard ng;
   const bool was = m.is_training();
   m.eval();
@@ -125,14 +126,14 @@ Tensor batched(nn::Module& m, const Tensor& x, int64_t batch, F f) {
   return concat(out, 0);
 }
 
-}  // namespace
-
 Tensor Autoencoder::codes(const Tensor& x, int64_t batch) {
-  return batched(*this, check_input("autoencoder codes", x), batch, [&](const Var& v) { return encode(v); });
+  return eval_in_batches(*this, check_input("autoencoder codes", x), batch, [&](const Var& v) { return encode(v); },
+                         "autoencoder codes");
 }
 
 Tensor Autoencoder::reconstruct(const Tensor& x, int64_t batch) {
-  return batched(*this, check_input("autoencoder reconstruct", x), batch, [&](const Var& v) { return forward(v); });
+  return eval_in_batches(*this, check_input("autoencoder reconstruct", x), batch,
+                         [&](const Var& v) { return forward(v); }, "autoencoder reconstruct");
 }
 
 // ---- penalties ----

@@ -165,4 +165,10 @@ AeEpoch train_autoencoder(Autoencoder& ae, const Tensor& x, const AeTrainOptions
 // the figure of Hinton & Salakhutdinov (2006) and of chapters 02 and 05.
 double squared_error_per_image(Autoencoder& ae, const Tensor& x);
 
+// f applied to the rows of x in batches of `batch`, without a graph, in evaluation mode, the
+// results concatenated: codes, reconstructions and features of this chapter's models.
+// batch < 1 is an error naming op.
+Tensor eval_in_batches(nn::Module& m, const Tensor& x, int64_t batch, const std::function<Var(const Var&)>& f,
+                       const std::string& op);
+
 }  // namespace latent::models

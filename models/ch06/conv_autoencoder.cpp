@@ -69,26 +69,14 @@ Var ConvAutoencoder::decode_logits(const Var& h) {
   return (*decoder_)(h);
 }
 
-namespace {
-template <class F>
-Tensor batched(nn::Module& m, const Tensor& x, int64_t batch, F f) {
-  if (batch < 1) fail("conv autoencoder", "batch must be >= 1");
-  NoGradGuard ng;
-  const bool was = m.is_training();
-  m.eval();
-  std::vector<Tensor> out;
-  for (int64_t i = 0; i < x.size(0); i += batch) out.push_back(f(Var(x.slice(0, i, std::min(x.size(0), i + batch)))).data());
-  m.train(was);
-  return concat(out, 0);
-}
-}  // namespace
-
 Tensor ConvAutoencoder::codes(const Tensor& x, int64_t batch) {
-  return batched(*this, check_input("conv autoencoder codes", x), batch, [&](const Var& v) { return encode(v); });
+  return eval_in_batches(*this, check_input("conv autoencoder codes", x), batch, [&](const Var& v) { return encode(v); },
+                         "conv autoencoder codes");
 }
 
 Tensor ConvAutoencoder::reconstruct(const Tensor& x, int64_t batch) {
-  return batched(*this, check_input("conv autoencoder reconstruct", x), batch, [&](const Var& v) { return forward(v); });
+  return eval_in_batches(*this, check_input("conv autoencoder reconstruct", x), batch,
+                         [&](const Var& v) { return forward(v); }, "conv autoencoder reconstruct");
 }
 
 AeEpoch train_conv_autoencoder(ConvAutoencoder& ae, const Tensor& x_, const AeTrainOptions& opt) {

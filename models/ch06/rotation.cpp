@@ -90,14 +90,7 @@ Var RotationNet::forward(const Var& x) { return (*head_)(features(x)); }
 
 Tensor RotationNet::feature_tensor(const Tensor& x_, int64_t batch) {
   const Tensor x = as_images("rotation net features", x_);
-  if (batch < 1) fail("rotation net features", "needs batch >= 1, got " + std::to_string(batch));
-  NoGradGuard ng;
-  const bool was = is_training();
-  eval();
-  std::vector<Tensor> out;
-  for (int64_t i = 0; i < x.size(0); i += batch) out.push_back(features(Var(x.slice(0, i, std::min(x.size(0), i + batch)))).data());
-  train(was);
-  return concat(out, 0);
+  return eval_in_batches(*this, x, batch, [&](const Var& v) { return features(v); }, "rotation net features");
 }
 
 RotationEpoch train_rotation_net(RotationNet& net, const Tensor& images, const RotationTrainOptions& opt) {
