@@ -160,6 +160,16 @@ TEST_CASE("ch08: the tricks (pixel norm, equalised lr, minibatch stddev, minibat
   GanTrainConfig t;
   t.real_label = 0.9, t.feature_matching = true, t.historical_averaging = 0.01;
   one_image_step(*gan.generator, *gan.discriminator, t);
+  // A per-example gradient penalty with batch norm in D is refused, naming the layer.
+  for (GanLoss loss : {GanLoss::wgan_gp, GanLoss::dragan}) {
+    Gan with_bn(small_dcgan());
+    GanTrainConfig tl;
+    tl.loss = loss;
+    check_error([&] { GanTrainer(*with_bn.generator, *with_bn.discriminator, tl); },
+                {"GanTrainer", gan_loss_name(loss), "batch norm", "d_batch_norm = false"});
+    tl.gp_weight = 0;  // no penalty, nothing to refuse
+    GanTrainer ok(*with_bn.generator, *with_bn.discriminator, tl);
+  }
   // And every loss with its penalty on the same small DCGAN (WGAN-GP needs no batch norm in D).
   for (GanLoss loss : all_gan_losses()) {
     CAPTURE(gan_loss_name(loss));

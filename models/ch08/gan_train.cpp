@@ -22,6 +22,16 @@ std::unique_ptr<nn::Optimizer> make_optimizer(const GanTrainConfig& c, std::vect
 
 bool is_wasserstein(GanLoss l) { return l == GanLoss::wasserstein || l == GanLoss::wgan_gp; }
 
+// The path of the first batch-norm layer inside m ("" if none).
+std::string batch_norm_path(const nn::Module& m, const std::string& prefix = "") {
+  for (const auto& [name, child] : m.children()) {
+    const std::string path = prefix.empty() ? name : prefix + "." + name;
+    if (dynamic_cast<const nn::BatchNorm*>(child.get())) return path;
+    if (std::string p = batch_norm_path(*child, path); !p.empty()) return p;
+  }
+  return "";
+}
+
 }  // namespace
 
 void validate(const GanTrainConfig& c) {
@@ -62,6 +72,14 @@ Var info_loss(const Var& q, const LatentSpec& spec, const LatentSample& codes, d
 GanTrainer::GanTrainer(GeneratorNet& G, DiscriminatorNet& D, const GanTrainConfig& c)
     : rng(c.seed ^ 0x94d049bb133111ebULL), G_(G), D_(D), cfg_(c) {
   validate(c);
+  // WGAN-GP's and DRAGAN's penalty constrains ||grad_x D(x)|| of each example. With batch norm in
+  // D an example's score depends on the whole batch, so that gradient is not the one the theory
+  // constrains (Gulrajani et al. 2017, §4: "we omit batch normalization in the critic").
+  if ((c.loss == GanLoss::wgan_gp || c.loss == GanLoss::dragan) && c.gp_weight > 0)
+    if (const std::string bn = batch_norm_path(D); !bn.empty())
+      fail("GanTrainer", gan_loss_name(c.loss) + "'s gradient penalty is per example, but D has batch norm (" + bn +
+                             "), which mixes the examples of a batch; build D without it (GanNetConfig::d_batch_norm "
+                             "= false) or set gp_weight = 0");
   began.gamma = c.began_gamma, began.lambda_k = c.began_lambda_k;
   d_opt_ = make_optimizer(c, D.parameters(), c.lr_d);
   g_opt_ = make_optimizer(c, G.parameters(), c.lr_g);
