@@ -28,7 +28,9 @@
 // (Goodfellow et al. §3) — the non-saturating loss has the same fixed point
 // but strong gradients exactly then. For the optimal D, D*(x) =
 // p_data/(p_data + p_g) (Goodfellow et al. prop. 1), and the MM game minimises
-// the Jensen–Shannon divergence; LSGAN minimises a Pearson χ²; WGAN the
+// the Jensen–Shannon divergence; LSGAN with labels b − c = 1, b − a = 2 minimises
+// a Pearson χ² (Mao et al. §3.2; the 0/1 labels used here, as in their
+// experiments, keep the least-squares game without that reading); WGAN the
 // earth-mover distance, which needs a 1-Lipschitz critic (weight clipping,
 // or the gradient penalty of Gulrajani et al. 2017).
 #pragma once

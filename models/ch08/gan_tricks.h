@@ -63,9 +63,13 @@ class MinibatchDiscrimination : public nn::Module {
 
 // Equalised learning rate (Karras et al. §4.1): weights start as N(0, 1) and
 // are scaled at every forward pass by He's constant c = √2/√fan_in, ŵ = c·w.
-// The function is the same as with He's initialisation, but Adam's update
-// size does not depend on the weight's scale, so layers with a large fan-in
-// no longer learn slower than the others: every weight learns at the same speed.
+// At the start the function is the same as with He's initialisation; training
+// differs. Adam's step is about lr for every weight, whatever its scale, so with
+// He's initialisation the large weights of a small-fan-in layer change slowly
+// relative to their size and the small weights of a large-fan-in layer quickly.
+// Stored as N(0, 1) everywhere, every weight has the same scale and Adam's step
+// is the same relative change in every layer ("parameters with a larger dynamic
+// range take longer to adjust", Karras et al. §4.1).
 class EqualizedLinear : public nn::Module {
  public:
   EqualizedLinear(int64_t in, int64_t out, bool bias = true, double gain = std::sqrt(2.0), DType dtype = DType::f32,
