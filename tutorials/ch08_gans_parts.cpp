@@ -30,7 +30,8 @@ Setting setting_for(bool quick) {
   s.name = "full: 60,000 train / 10,000 test";
   s.full_mnist = true;
   s.ring_losses = all_gan_losses();
-  s.ring_steps = 5000, s.ring_seeds = 3;
+  s.ring_steps = 10000, s.ring_seeds = 3;
+  s.ring_wgan_long_steps = 100000;
   s.width = 64, s.epochs = 5, s.batch = 64;
   s.eval_images = 10000, s.ssim_pairs = 10000;
   s.side_epochs = 5;
