@@ -11,16 +11,27 @@
 //                                        full MNIST ($LATENT_DATA or data/mnist), scaled to [−1, 1]; writes
 //                                        OUT/step_<k>.png (64 samples of one fixed z) every 200 steps and
 //                                        prints a line per epoch (seconds, mean D and G losses).
+//   ch08_bench race THREADS EPOCHS OUT   ours in the DCGAN race (bench/run_dcgan_race.sh): the DCGAN of `step`
+//                                        on the full MNIST; after every epoch OUT/latent_epoch<k>.npy holds
+//                                        10,000 samples in [0, 1] (fresh z, G in eval mode) and a line gives
+//                                        the cumulative training seconds (sampling excluded).
+//   ch08_bench score FILE.npy ...        LeNet IS, Fréchet distance to 10,000 training images and the digit
+//                                        shares of each file of [N, 1, 28, 28] images in [0, 1] (ours or the
+//                                        PyTorch peer's, bench/torch_dcgan.py): one judge for both.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "models/ch08/gan_metrics.h"
 #include "models/ch08/gan_train.h"
 #include "models/ch08/ring_toy.h"
 #include "nn/data.h"
+#include "nn/npy.h"
+#include "tensor/index.h"
 
 using namespace latent;
 using namespace latent::models;
@@ -91,13 +102,63 @@ int mnist_bench(int threads, int64_t epochs, const std::string& out) {
   return 0;
 }
 
+int race_bench(int threads, int64_t epochs, const std::string& out) {
+  set_num_threads(threads);
+  Mnist mn = load_mnist("", /*allow_embedded=*/false);
+  std::filesystem::create_directories(out);
+  Gan gan(GanNetConfig{});
+  GanTrainer trainer(*gan.generator, *gan.discriminator, GanTrainConfig{});
+  Generator gz(7);
+  double train_seconds = 0;
+  GanFitOptions o;
+  o.epochs = epochs, o.batch_size = 64, o.seed = 1;
+  o.on_epoch = [&](const GanEpochLog& e) {
+    train_seconds += e.seconds;  // the epoch's steps only: the sampling below is not timed
+    std::vector<Tensor> parts;
+    for (int64_t i = 0; i < 10000; i += 500)
+      parts.push_back(generate_images(*gan.generator, sample_latent(gan.generator->latent(), 500, gz).z));
+    const std::string path = out + "/latent_epoch" + std::to_string(e.epoch) + ".npy";
+    save_npy(path, clamp(concat(parts, 0), 0, 1));
+    std::printf("latent_dcgan threads=%d epoch=%lld train_seconds=%.1f d_loss=%.4f g_loss=%.4f file=%s\n", threads,
+                (long long)e.epoch, train_seconds, e.d_loss, e.g_loss, path.c_str());
+    std::fflush(stdout);
+  };
+  train_gan(trainer, to_pm1(mn.train.images), Tensor(), o);
+  return 0;
+}
+
+int score_files(int argc, char** argv) {
+  set_num_threads(2);
+  const Mnist mn = load_mnist("", /*allow_embedded=*/false);
+  const MetricNet net = load_or_train_metric_net();
+  const GaussianFit reference = fit_gaussian(net.run(mn.train.images.slice(0, 0, 10000)).features);
+  for (int i = 0; i < argc; ++i) {
+    const Tensor images = load_npy(argv[i]);
+    check_unit_images("ch08_bench score " + std::string(argv[i]), images);
+    const MetricNet::Outputs o = net.run(images);
+    const ClassHistogram h = class_histogram(o.probs);
+    std::printf("score file=%s n=%lld IS=%.3f FID=%.2f digit_kl=%.4f max_over_min=%.2f min_share=%.4f\n  %s\n", argv[i],
+                (long long)images.size(0), inception_score(o.probs), frechet_distance(fit_gaussian(o.features), reference),
+                h.kl_from_uniform, h.min_share > 0 ? h.max_share / h.min_share : INFINITY, h.min_share, h.str().c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   const std::string mode = argc > 1 ? argv[1] : "step";
   if (mode == "step") return step_bench(argc > 2 ? std::atoi(argv[2]) : 1);
   if (mode == "ring") return ring_bench(argc > 2 ? std::atoi(argv[2]) : 1, argc > 3 ? std::atoll(argv[3]) : 0);
   if (mode == "mnist" && argc > 4) return mnist_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4]);
-  std::fprintf(stderr, "usage: ch08_bench step [THREADS] | ring [SEEDS] [STEPS] | mnist THREADS EPOCHS OUTDIR\n");
+  if (mode == "race" && argc > 4) return race_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4]);
+  if (mode == "score" && argc > 2) return score_files(argc - 2, argv + 2);
+  std::fprintf(stderr,
+               "usage: ch08_bench step [THREADS] | ring [SEEDS] [STEPS] | mnist THREADS EPOCHS OUTDIR | race THREADS EPOCHS "
+               "OUTDIR | score FILE.npy ...\n");
   return 2;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "ch08_bench: %s\n", e.what());
+  return 1;
 }
