@@ -57,7 +57,13 @@ Vae train(Tutorial& T, const std::string& label, VaeConfig cfg, const Tensor& X,
   std::vector<double> curve;
   train_vae(vae, X, y, {.epochs = epochs, .batch_size = 100, .lr = 1e-3, .beta = beta, .binarize = true,
                         .iwae_k = iwae_k, .seed = cfg.seed,
-                        .on_epoch = [&](const VaeEpoch& e) { curve.push_back(-e.loss); }});
+                        .on_epoch = [&](const VaeEpoch& e) {
+                          curve.push_back(-e.loss);
+                          // long runs say where they are: a line every 10 % of the epochs (from 20 epochs up)
+                          if (epochs >= 20 && (int64_t)curve.size() % (epochs / 10) == 0)
+                            T.say("    " + label + " epoch " + std::to_string(curve.size()) + "/" + std::to_string(epochs) +
+                                  ": training bound " + nats(curve.back()) + " nats, " + fmt("%.0f s", seconds_since(t0)));
+                        }});
   T.say("  " + label + ": " + vae.describe() + ", " + std::to_string(epochs) + " epochs in " +
         fmt("%.0f s", seconds_since(t0)) + " (training bound " + nats(curve.back()) + " nats)");
   return vae;
