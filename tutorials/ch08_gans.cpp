@@ -188,23 +188,8 @@ void latent_walks(Tutorial& T, GanGenerator& G, Scorer& sc) {
                                                count(rows_drawn - 1) + " digits found)");
 }
 
-}  // namespace
-
-void run_chapter08(Tutorial& T) {
-  const Setting S = setting_for(T.quick());
-  const uint64_t seed = T.options().seed;
-  T.step("The data", "MNIST scaled to [-1, 1], to match G's tanh output (Radford et al. 2016).");
-  const Mnist data = S.full_mnist ? load_mnist("", /*allow_embedded=*/false) : load_mnist_embedded();
-  T.say(data.source);
-  const Tensor X = to_pm1(data.train.images);
-  auto t0 = Clock::now();
-  Scorer sc = real_ceiling(T, S, data);
-  T.say("  (" + fmt("%.0f s", seconds_since(t0)) + ")");
-
-  t0 = Clock::now();
-  ring_toy(T, S);
-  T.say("  the ring toy took " + fmt("%.0f s", seconds_since(t0)));
-
+// The main DCGAN: trained epoch by epoch, scored, then its latent space walked.
+void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t seed) {
   T.step("A DCGAN on MNIST, epoch by epoch",
          "G: z (100) -> 7x7 -> 14x14 -> 28x28 by transposed convolutions with batch norm and ReLU, tanh out;\n"
          "D: strided convolutions with LeakyReLU (Radford et al. 2016); width " + count(S.width) + " feature maps.\n"
@@ -214,7 +199,7 @@ void run_chapter08(Tutorial& T) {
   Gan gan(setup.net);
   Generator gz(seed + 2);
   const Tensor fixed_z = sample_latent(gan.generator->latent(), 64, gz).z;
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   std::vector<double> epoch_is, epoch_fid;
   const GanHistory h = fit(T, "DCGAN", *gan.generator, *gan.discriminator, setup.train, X, Tensor(), S.epochs, S.batch,
                            [&](const GanEpochLog& e) {
@@ -264,8 +249,29 @@ void run_chapter08(Tutorial& T) {
   t0 = Clock::now();
   latent_walks(T, *gan.generator, sc);
   T.say("  (" + fmt("%.0f s", seconds_since(t0)) + ")");
-  conditional_and_infogan(T, S, X, data.train.labels, sc);
-  if (!S.table_losses.empty()) loss_table(T, S, X, sc);
+}
+
+}  // namespace
+
+void run_chapter08(Tutorial& T) {
+  const Setting S = setting_for(T.quick());
+  const uint64_t seed = T.options().seed;
+  T.step("The data", "MNIST scaled to [-1, 1], to match G's tanh output (Radford et al. 2016).");
+  const Mnist data = S.full_mnist ? load_mnist("", /*allow_embedded=*/false) : load_mnist_embedded();
+  T.say(data.source);
+  const Tensor X = to_pm1(data.train.images);
+  auto t0 = Clock::now();
+  Scorer sc = real_ceiling(T, S, data);
+  T.say("  (" + fmt("%.0f s", seconds_since(t0)) + ")");
+
+  if (T.runs_part("ring")) {
+    t0 = Clock::now();
+    ring_toy(T, S);
+    T.say("  the ring toy took " + fmt("%.0f s", seconds_since(t0)));
+  }
+  if (T.runs_part("dcgan")) dcgan(T, S, X, sc, seed);
+  if (T.runs_part("side")) conditional_and_infogan(T, S, X, data.train.labels, sc);
+  if (T.runs_part("table") && !S.table_losses.empty()) loss_table(T, S, X, sc);
 }
 
 }  // namespace latent::tutorial

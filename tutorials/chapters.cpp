@@ -23,7 +23,8 @@ const std::vector<Chapter>& chapters() {
       {"05", "Boltzmann machines: RBM, AIS, DBN, deep autoencoder", run_chapter05},
       {"06", "autoencoders: undercomplete, sparse, denoising, contractive, stacked, convolutional", run_chapter06},
       {"07", "variational autoencoders: ELBO, IWAE, beta-VAE, CVAE, conv VAE", run_chapter07},
-      {"08", "GANs: losses, DCGAN, conditional and InfoGAN, metrics", run_chapter08},
+      {"08", "GANs: losses, DCGAN, conditional and InfoGAN, metrics", run_chapter08,
+       {"ring", "dcgan", "side", "table"}},
   };
   return list;
 }

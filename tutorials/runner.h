@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <set>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -23,6 +24,10 @@ struct Options {
   bool pause = false;    // wait for Enter between steps
   std::string runs_dir = "runs";
   uint64_t seed = 0;
+  // --part NAME (repeatable): run only these parts of a chapter that is split into parts
+  // (chapter 08: ring, dcgan, side, table), e.g. to re-measure one table of a long full run.
+  // Empty: every part.
+  std::set<std::string> parts;
 };
 
 // One reported figure: ours next to the anchor it should reproduce.
@@ -51,6 +56,9 @@ class Tutorial {
   bool quick() const { return opt_.quick; }
   const std::string& chapter() const { return chapter_; }
   const std::vector<Figure>& figures() const { return figures_; }
+  // Whether the part `name` of this chapter runs (Options::parts; the tour checks the names
+  // against Chapter::parts before it starts).
+  bool runs_part(const std::string& name) const { return opt_.parts.empty() || opt_.parts.count(name) > 0; }
 
  private:
   std::string chapter_, title_;
@@ -75,6 +83,7 @@ struct Chapter {
   std::string id;     // "00"
   std::string title;  // "tensors and autodiff"
   std::function<void(Tutorial&)> run;
+  std::vector<std::string> parts = {};  // what --part may name (Tutorial::runs_part); empty: runs whole
 };
 // All chapters in order (tutorials/chapters.cpp).
 const std::vector<Chapter>& chapters();

@@ -9,7 +9,13 @@
 //                               also write DIR/ch02.md: the chapter's figures
 //                               beside their anchors, as a markdown table
 //                               (scripts/results assembles docs/RESULTS.md)
+//   latent_tour 08 --full --part table
+//                               one part of a chapter split into parts (08: ring,
+//                               dcgan, side, table); --results then writes
+//                               DIR/ch08.part-table.md
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <omp.h>
 
@@ -53,7 +59,9 @@ void write_results(const std::string& dir, const Chapter& c, const Tutorial& T, 
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   std::ostringstream o;
-  o << "## Chapter " << c.id << ": " << c.title << "\n\n";
+  std::string parts;  // "" or ", parts ring + table" (a --part run measures only those)
+  for (const std::string& p : T.options().parts) parts += (parts.empty() ? ", parts " : " + ") + p;
+  o << "## Chapter " << c.id << ": " << c.title << (parts.empty() ? "" : " (" + parts.substr(2) + ")") << "\n\n";
   o << "Setting: " << (T.quick() ? "quick" : "full") << ", seed " << T.options().seed << ". Took " << (int)(secs + 0.5)
     << " s on " << std::thread::hardware_concurrency() << " cores with " << omp_get_max_threads()
     << " OpenMP threads, " << date << " (load average before: " << load_before
@@ -65,7 +73,10 @@ void write_results(const std::string& dir, const Chapter& c, const Tutorial& T, 
     o << "| " << cell(f.name) << " | " << v << (f.unit.empty() ? "" : " " + cell(f.unit)) << " | " << cell(f.anchor)
       << " | " << cell(f.setting) << " |\n";
   }
-  const std::string path = dir + "/ch" + c.id + ".md", tmp = path + ".tmp";
+  // a --part run gets its own file (chNN.part-table.md), and leaves the whole chapter's intact
+  std::string suffix;
+  for (const std::string& p : T.options().parts) suffix += (suffix.empty() ? ".part-" : "-") + p;
+  const std::string path = dir + "/ch" + c.id + suffix + ".md", tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
     out << o.str();
@@ -90,16 +101,28 @@ int main(int argc, char** argv) {
     else if (a == "--seed" && i + 1 < argc) opt.seed = std::stoull(argv[++i]);
     else if (a == "--runs" && i + 1 < argc) opt.runs_dir = argv[++i];
     else if (a == "--results" && i + 1 < argc) results_dir = argv[++i];
+    else if (a == "--part" && i + 1 < argc) opt.parts.insert(argv[++i]);
     else if (a == "--list") {
       for (auto& c : chapters()) std::printf("%s  %s\n", c.id.c_str(), c.title.c_str());
       return 0;
     } else if (a == "-h" || a == "--help") {
-      std::printf("usage: latent_tour [chapter ...] [--full] [--pause] [--seed N] [--runs DIR] [--results DIR] [--list]\n");
+      std::printf("usage: latent_tour [chapter ...] [--full] [--pause] [--seed N] [--runs DIR] [--results DIR] [--part NAME]... [--list]\n");
       return 0;
     } else {
       only.insert(a.size() == 1 ? "0" + a : a);
     }
   }
+  // --part names parts of the chapters asked for: checked before anything runs
+  for (const std::string& p : opt.parts)
+    for (auto& c : chapters()) {
+      if (!only.empty() && !only.count(c.id)) continue;
+      if (std::find(c.parts.begin(), c.parts.end(), p) != c.parts.end()) continue;
+      std::string known;
+      for (const std::string& k : c.parts) known += (known.empty() ? "" : ", ") + k;
+      std::fprintf(stderr, "latent_tour: --part %s: chapter %s has no such part (%s)\n", p.c_str(), c.id.c_str(),
+                   known.empty() ? "it runs whole; name a chapter that has parts, e.g. 08" : ("its parts: " + known).c_str());
+      return 2;
+    }
   std::vector<std::pair<std::string, Figure>> table;
   auto t0 = std::chrono::steady_clock::now();
   for (auto& c : chapters()) {
