@@ -11,7 +11,7 @@
 //                                        full MNIST ($LATENT_DATA or data/mnist), scaled to [−1, 1]; writes
 //                                        OUT/step_<k>.png (64 samples of one fixed z) every 200 steps and
 //                                        prints a line per epoch (seconds, mean D and G losses).
-//   ch08_bench race THREADS EPOCHS OUT   ours in the DCGAN race (bench/run_dcgan_race.sh): the DCGAN of `step`
+//   ch08_bench race THREADS EPOCHS OUT [LR]  ours in the DCGAN race (bench/run_dcgan_race.sh): the DCGAN of `step`
 //                                        on the full MNIST; after every epoch OUT/latent_epoch<k>.npy holds
 //                                        10,000 samples in [0, 1] (fresh z, G in eval mode) and a line gives
 //                                        the cumulative training seconds (sampling excluded).
@@ -102,12 +102,14 @@ int mnist_bench(int threads, int64_t epochs, const std::string& out) {
   return 0;
 }
 
-int race_bench(int threads, int64_t epochs, const std::string& out) {
+int race_bench(int threads, int64_t epochs, const std::string& out, double lr) {
   set_num_threads(threads);
   Mnist mn = load_mnist("", /*allow_embedded=*/false);
   std::filesystem::create_directories(out);
   Gan gan(GanNetConfig{});
-  GanTrainer trainer(*gan.generator, *gan.discriminator, GanTrainConfig{});
+  GanTrainConfig tc;  // NS, Adam 2e-4 (0.5, 0.999), as the peer; lr may be changed for both players
+  tc.lr_d = tc.lr_g = lr;
+  GanTrainer trainer(*gan.generator, *gan.discriminator, tc);
   Generator gz(7);
   double train_seconds = 0;
   GanFitOptions o;
@@ -119,8 +121,8 @@ int race_bench(int threads, int64_t epochs, const std::string& out) {
       parts.push_back(generate_images(*gan.generator, sample_latent(gan.generator->latent(), 500, gz).z));
     const std::string path = out + "/latent_epoch" + std::to_string(e.epoch) + ".npy";
     save_npy(path, clamp(concat(parts, 0), 0, 1));
-    std::printf("latent_dcgan threads=%d epoch=%lld train_seconds=%.1f d_loss=%.4f g_loss=%.4f file=%s\n", threads,
-                (long long)e.epoch, train_seconds, e.d_loss, e.g_loss, path.c_str());
+    std::printf("latent_dcgan threads=%d lr=%g epoch=%lld train_seconds=%.1f d_loss=%.4f g_loss=%.4f file=%s\n", threads,
+                lr, (long long)e.epoch, train_seconds, e.d_loss, e.g_loss, path.c_str());
     std::fflush(stdout);
   };
   train_gan(trainer, to_pm1(mn.train.images), Tensor(), o);
@@ -152,11 +154,12 @@ int main(int argc, char** argv) try {
   if (mode == "step") return step_bench(argc > 2 ? std::atoi(argv[2]) : 1);
   if (mode == "ring") return ring_bench(argc > 2 ? std::atoi(argv[2]) : 1, argc > 3 ? std::atoll(argv[3]) : 0);
   if (mode == "mnist" && argc > 4) return mnist_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4]);
-  if (mode == "race" && argc > 4) return race_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4]);
+  if (mode == "race" && argc > 4)
+    return race_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4], argc > 5 ? std::atof(argv[5]) : 2e-4);
   if (mode == "score" && argc > 2) return score_files(argc - 2, argv + 2);
   std::fprintf(stderr,
                "usage: ch08_bench step [THREADS] | ring [SEEDS] [STEPS] | mnist THREADS EPOCHS OUTDIR | race THREADS EPOCHS "
-               "OUTDIR | score FILE.npy ...\n");
+               "OUTDIR [LR] | score FILE.npy ...\n");
   return 2;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "ch08_bench: %s\n", e.what());
