@@ -116,11 +116,8 @@ int race_bench(int threads, int64_t epochs, const std::string& out, double lr) {
   o.epochs = epochs, o.batch_size = 64, o.seed = 1;
   o.on_epoch = [&](const GanEpochLog& e) {
     train_seconds += e.seconds;  // the epoch's steps only: the sampling below is not timed
-    std::vector<Tensor> parts;
-    for (int64_t i = 0; i < 10000; i += 500)
-      parts.push_back(generate_images(*gan.generator, sample_latent(gan.generator->latent(), 500, gz).z));
     const std::string path = out + "/latent_epoch" + std::to_string(e.epoch) + ".npy";
-    save_npy(path, clamp(concat(parts, 0), 0, 1));
+    save_npy(path, sample_images(*gan.generator, 10000, gz));
     std::printf("latent_dcgan threads=%d lr=%g epoch=%lld train_seconds=%.1f d_loss=%.4f g_loss=%.4f file=%s\n", threads,
                 lr, (long long)e.epoch, train_seconds, e.d_loss, e.g_loss, path.c_str());
     std::fflush(stdout);

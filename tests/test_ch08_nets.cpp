@@ -134,6 +134,36 @@ TEST_CASE("ch08: InfoGAN: codes in G's input, a Q head on D, and the information
   CHECK_GRAD([&](const std::vector<Var>& v) { return info_loss(v[0], spec, codes, 0.1); }, {q});
 }
 
+TEST_CASE("ch08: the InfoGAN MNIST nets (fc_hidden): a fully connected layer in G and D, features of that width") {
+  GanNetConfig c = small_dcgan();
+  c.fc_hidden = 24, c.latent.categorical = 10, c.latent.continuous = 2;
+  Gan gan(c);
+  CHECK(gan.discriminator->feature_dim() == 24);
+  // G: Linear(20→24), BN(24), Linear(24→16·49), BN(16·49), ConvT(16→8), BN(8), ConvT(8→1).
+  auto shapes = [](nn::Module& m) {
+    std::vector<Shape> s;
+    for (const Var& p : m.parameters()) s.push_back(p.shape());
+    return s;
+  };
+  const std::vector<Shape> g = shapes(*gan.generator);
+  REQUIRE(g.size() >= 2);
+  CHECK(g[0] == Shape{24, 8 + 10 + 2});
+  Generator rng(3);
+  const LatentSample s = sample_latent(c.latent, 5, rng);
+  const Var x = gan.generator->generate(Var(s.z));
+  CHECK(x.shape() == Shape{5, 1, 28, 28});
+  const DiscriminatorOutput out = gan.discriminator->run(x);
+  CHECK(out.features.shape() == Shape{5, 24});
+  CHECK(out.score.shape() == Shape{5, 1});
+  CHECK(out.q.shape() == Shape{5, 10 + 2 * 2});
+  GanTrainConfig t;
+  const GanStepStats st = one_image_step(*gan.generator, *gan.discriminator, t);
+  CHECK(std::isfinite(st.d_loss));
+  CHECK(st.info > 0);
+  c.fc_hidden = -1;
+  check_error([&] { Gan bad(c); }, {"GanNetConfig", "fc_hidden", "-1"});
+}
+
 TEST_CASE("ch08: BEGAN's autoencoder discriminator scores by reconstruction error and k_t moves") {
   GanNetConfig c = small_dcgan();
   c.autoencoder = true, c.began_code = 8;

@@ -57,6 +57,28 @@ Scorer real_ceiling(Tutorial& T, const Setting& S, const Mnist& data) {
   return sc;
 }
 
+// One loss's row of the ring table: modes per seed, mean high-quality fraction, seconds in all.
+struct RingRow {
+  std::vector<int64_t> modes;
+  double hq = 0, secs = 0;
+  void add(const ModeCoverage& c, double seconds, int64_t seeds) {
+    modes.push_back(c.modes_covered);
+    hq += c.high_quality / (double)seeds, secs += seconds;
+  }
+  double mean_modes() const {
+    double m = 0;
+    for (int64_t k : modes) m += (double)k / (double)modes.size();
+    return m;
+  }
+  std::string line(const std::string& loss, const std::string& note = "") const {
+    std::string per_seed;
+    for (int64_t m : modes) per_seed += (per_seed.empty() ? "" : ",") + count(m);
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "  %-8s  %-26s %-23.3f %.1f%s\n", loss.c_str(), per_seed.c_str(), hq, secs, note.c_str());
+    return buf;
+  }
+};
+
 // The ring toy: NS GAN vs WGAN-GP over training, then every loss's modes.
 void ring_toy(Tutorial& T, const Setting& S) {
   T.step("Mode collapse in 2-d: a ring of 8 Gaussians",
@@ -69,14 +91,12 @@ void ring_toy(Tutorial& T, const Setting& S) {
   std::vector<Tensor> finals;
   std::string table = "  loss      modes covered (per seed)   high-quality fraction   seconds\n";
   for (GanLoss loss : S.ring_losses) {
-    std::vector<int64_t> modes;
-    double hq = 0, secs = 0;
+    RingRow row;
     for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
       RingRun run = ring_setting(loss, (uint64_t)seed);
       run.steps = S.ring_steps;  // the pictures' last panel is the end of training
       const RingTrace tr = trace_ring(run, at);
-      modes.push_back(tr.coverage.modes_covered);
-      hq += tr.coverage.high_quality / (double)S.ring_seeds, secs += tr.seconds;
+      row.add(tr.coverage, tr.seconds, S.ring_seeds);
       if (seed > 0) continue;
       finals.push_back(ring_panel(tr.snapshots.back()));
       if (loss != GanLoss::non_saturating && loss != GanLoss::wgan_gp) continue;
@@ -92,37 +112,24 @@ void ring_toy(Tutorial& T, const Setting& S) {
                       {"G", steps_axis(tr.g_loss.size()), smoothed(tr.g_loss, 50)}});
       T.wrote(T.path("ring_" + gan_loss_name(loss) + "_losses.png"), "its D and G losses over training");
     }
-    std::string per_seed;
-    for (int64_t m : modes) per_seed += (per_seed.empty() ? "" : ",") + count(m);
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-8s  %-26s %-23.3f %.1f\n", gan_loss_name(loss).c_str(), per_seed.c_str(), hq, secs);
-    table += line;
-    double mean_modes = 0;
-    for (int64_t m : modes) mean_modes += (double)m / (double)modes.size();
-    T.figure({"ring modes covered, " + gan_loss_name(loss), mean_modes, "of 8", "8 (every loss covers all 8 modes)",
+    table += row.line(gan_loss_name(loss));
+    T.figure({"ring modes covered, " + gan_loss_name(loss), row.mean_modes(), "of 8", "8 (every loss covers all 8 modes)",
               S.name + ", " + count(S.ring_steps) + " D steps, mean of " + count(S.ring_seeds) + " seeds"});
-    T.figure({"ring high-quality fraction, " + gan_loss_name(loss), hq, "", "higher is better (1: every sample on a mode)", S.name});
+    T.figure({"ring high-quality fraction, " + gan_loss_name(loss), row.hq, "", "higher is better (1: every sample on a mode)",
+              S.name});
   }
   if (S.ring_wgan_long_steps > 0) {
     // The clipped WGAN's critic, with clip 0.01 as for images, stays nearly flat around the 0.02-wide
     // modes at this budget. Scaled to the ring (±2) and given 10x the D steps, it does find them.
-    std::vector<int64_t> modes;
-    double hq = 0, secs = 0;
+    RingRow row;
     for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
       RingRun run = ring_setting(GanLoss::wasserstein, (uint64_t)seed);
       run.train.clip = 0.1, run.steps = S.ring_wgan_long_steps, run.lr_decay = true;
       const RingResult r = train_ring(run);
-      modes.push_back(r.coverage.modes_covered);
-      hq += r.coverage.high_quality / (double)S.ring_seeds, secs += r.seconds;
+      row.add(r.coverage, r.seconds, S.ring_seeds);
     }
-    std::string per_seed;
-    double mean_modes = 0;
-    for (int64_t m : modes) per_seed += (per_seed.empty() ? "" : ",") + count(m), mean_modes += (double)m / (double)modes.size();
-    char line[200];
-    std::snprintf(line, sizeof line, "  %-8s  %-26s %-23.3f %.1f   (clip 0.1, %lld D steps, lr decayed to 0)\n", "wgan",
-                  per_seed.c_str(), hq, secs, (long long)S.ring_wgan_long_steps);
-    table += line;
-    T.figure({"ring modes covered, wgan, clip 0.1, " + count(S.ring_wgan_long_steps) + " D steps", mean_modes, "of 8",
+    table += row.line("wgan", "   (clip 0.1, " + count(S.ring_wgan_long_steps) + " D steps, lr decayed to 0)");
+    T.figure({"ring modes covered, wgan, clip 0.1, " + count(S.ring_wgan_long_steps) + " D steps", row.mean_modes(), "of 8",
               "8 (every loss covers all 8 modes)", S.name + ", lr decayed to 0, mean of " + count(S.ring_seeds) + " seeds"});
   }
   T.say(table);

@@ -117,17 +117,6 @@ MnistGan mnist_setup(GanLoss loss, int64_t width, uint64_t seed) {
   return m;
 }
 
-Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y) {
-  std::vector<Tensor> parts;
-  for (int64_t i = 0; i < n; i += 500) {
-    const int64_t m = std::min<int64_t>(500, n - i);
-    const Tensor z = sample_latent(G.latent(), m, g).z;
-    // clamped: rounding can leave the rescaled tanh a hair outside [0, 1], which the metrics refuse
-    parts.push_back(clamp(generate_images(G, z, y.defined() ? y.slice(0, i, i + m) : Tensor()), 0, 1));
-  }
-  return concat(parts, 0);
-}
-
 GanScores Scorer::score(const Tensor& images01) { return evaluate_images(images01, net, reference, rng, options); }
 
 std::pair<double, double> Scorer::is_fid(const Tensor& images01) {

@@ -69,9 +69,6 @@ struct MnistGan {
 };
 MnistGan mnist_setup(GanLoss loss, int64_t width, uint64_t seed);
 
-// n images from G for random z (labels y int64 [n] for a cGAN), in batches: [n, 1, 28, 28] in [0, 1].
-Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y = Tensor());
-
 // The metric LeNet and the real reference (training images), prepared once.
 struct Scorer {
   MetricNet net;

@@ -59,9 +59,9 @@ void write_results(const std::string& dir, const Chapter& c, const Tutorial& T, 
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   std::ostringstream o;
-  std::string parts;  // "" or ", parts ring + table" (a --part run measures only those)
-  for (const std::string& p : T.options().parts) parts += (parts.empty() ? ", parts " : " + ") + p;
-  o << "## Chapter " << c.id << ": " << c.title << (parts.empty() ? "" : " (" + parts.substr(2) + ")") << "\n\n";
+  std::string parts;  // "" or " (parts ring + table)": a --part run measures only those
+  for (const std::string& p : T.options().parts) parts += (parts.empty() ? "" : " + ") + p;
+  o << "## Chapter " << c.id << ": " << c.title << (parts.empty() ? "" : " (parts " + parts + ")") << "\n\n";
   o << "Setting: " << (T.quick() ? "quick" : "full") << ", seed " << T.options().seed << ". Took " << (int)(secs + 0.5)
     << " s on " << std::thread::hardware_concurrency() << " cores with " << omp_get_max_threads()
     << " OpenMP threads, " << date << " (load average before: " << load_before

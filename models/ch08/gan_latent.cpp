@@ -96,6 +96,16 @@ Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y, bool e
   return from_pm1(x);
 }
 
+Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y) {
+  std::vector<Tensor> parts;
+  for (int64_t i = 0; i < n; i += 500) {
+    const int64_t m = std::min<int64_t>(500, n - i);
+    const Tensor z = sample_latent(G.latent(), m, g).z;
+    parts.push_back(clamp(generate_images(G, z, y.defined() ? y.slice(0, i, i + m) : Tensor()), 0, 1));
+  }
+  return concat(parts, 0);
+}
+
 void write_sample_grid(const std::string& path, GeneratorNet& G, const Tensor& z, const Tensor& y, int64_t cols,
                        bool eval_mode) {
   if (cols < 1) fail("write_sample_grid", "cols must be >= 1, got " + str(cols));

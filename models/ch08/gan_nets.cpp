@@ -84,6 +84,7 @@ void validate(const GanNetConfig& c) {
   need(c.data_dim >= 1 && c.hidden >= 1, "data_dim and hidden must be >= 1, got " + str(c.data_dim) + ", " + str(c.hidden));
   need(c.hidden_layers >= 1, "hidden_layers must be >= 1, got " + str(c.hidden_layers));
   need(c.channels >= 1 && c.g_width >= 1 && c.d_width >= 1, "channels, g_width and d_width must be >= 1");
+  need(c.fc_hidden >= 0, "fc_hidden must be >= 0, got " + str(c.fc_hidden));
   need(c.mbd_kernels >= 0 && c.mbd_dims >= 1, "mbd_kernels must be >= 0 and mbd_dims >= 1");
   need(c.began_code >= 1 && c.q_hidden >= 1, "began_code and q_hidden must be >= 1");
   need(c.leaky_slope >= 0 && c.leaky_slope < 1, "leaky_slope must be in [0, 1), got " + std::to_string(c.leaky_slope));
@@ -125,10 +126,20 @@ GanGenerator::GanGenerator(const GanNetConfig& c) : cfg_(c) {
   } else {
     const int64_t w = c.g_width;
     const bool bias = !c.g_batch_norm || c.pixel_norm;  // a bias before batch norm is cancelled by its mean
-    L.push_back(nn::make<nn::Reshape>(Shape{in, 1, 1}));
-    L.push_back(mk.conv_t(in, 2 * w, 7, 1, 0, bias));  // 1x1 → 7x7
-    normalise(2 * w, true);
-    L.push_back(nn::make<nn::ReLU>());
+    if (c.fc_hidden > 0) {  // the InfoGAN MNIST generator: two fully connected layers make the 7x7 maps
+      L.push_back(mk.linear(in, c.fc_hidden, bias));
+      normalise(c.fc_hidden, false);
+      L.push_back(nn::make<nn::ReLU>());
+      L.push_back(mk.linear(c.fc_hidden, 2 * w * 49, bias));
+      normalise(2 * w * 49, false);
+      L.push_back(nn::make<nn::ReLU>());
+      L.push_back(nn::make<nn::Reshape>(Shape{2 * w, 7, 7}));
+    } else {
+      L.push_back(nn::make<nn::Reshape>(Shape{in, 1, 1}));
+      L.push_back(mk.conv_t(in, 2 * w, 7, 1, 0, bias));  // 1x1 → 7x7
+      normalise(2 * w, true);
+      L.push_back(nn::make<nn::ReLU>());
+    }
     L.push_back(mk.conv_t(2 * w, w, 4, 2, 1, bias));  // → 14x14
     normalise(w, true);
     L.push_back(nn::make<nn::ReLU>());
@@ -184,6 +195,12 @@ GanDiscriminator::GanDiscriminator(const GanNetConfig& c) : cfg_(c) {
     if (c.minibatch_stddev) L.push_back(mbstd_ = nn::make<MinibatchStddev>());
     L.push_back(nn::make<nn::Flatten>());
     feature_dim_ = (2 * w + (c.minibatch_stddev ? 1 : 0)) * 49;
+    if (c.fc_hidden > 0) {  // the InfoGAN MNIST discriminator's fully connected layer
+      L.push_back(mk.linear(feature_dim_, c.fc_hidden, bias));
+      if (c.d_batch_norm) L.push_back(mk.batch_norm(c.fc_hidden, false));
+      L.push_back(nn::make<nn::LeakyReLU>(c.leaky_slope));
+      feature_dim_ = c.fc_hidden;
+    }
   }
   body_ = register_module("body", std::make_shared<nn::Sequential>(L));
   int64_t head_in = feature_dim_;

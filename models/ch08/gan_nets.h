@@ -62,6 +62,12 @@ struct GanNetConfig {
   bool tanh_output = true;  // mlp G: Tanh on the output (data in [−1, 1]); off for the 2-d ring
   // dcgan: images [N, channels, 28, 28]; G has 2w then w feature maps, D w then 2w.
   int64_t channels = 1, g_width = 64, d_width = 64;
+  // dcgan: > 0 adds one fully connected layer of this many units to each net, the MNIST nets
+  // of InfoGAN (Chen et al. 2016, appendix C.1: 1024) that Lucic et al. 2018 use for MNIST:
+  //   G  z → Linear(fc) → BN → ReLU → Linear(2w·49) → BN → ReLU → [2w,7,7] → the two ConvT above
+  //   D  the two convolutions → flatten → Linear(fc) → BN → LeakyReLU = the features f(x)
+  // Two more non-linearities before G draws anything, so it can switch sharply between digits.
+  int64_t fc_hidden = 0;
   Conditioning conditioning = Conditioning::concat;  // how D sees y (latent.classes > 0)
   double leaky_slope = 0.2;    // D's LeakyReLU
   bool g_batch_norm = true;    // dcgan G (Radford et al.); mlp G uses none either way
