@@ -27,10 +27,15 @@ struct Setting {
   // and the learning rates decayed to 0 (ring_toy.h's RingRun::lr_decay), ring_seeds seeds.
   int64_t ring_wgan_long_steps = 0;
   // The main DCGAN, the cGAN and InfoGAN (NS loss, Adam with β1 0.5): width of G and D, epochs,
-  // batch, learning rate (Radford et al.'s 2e-4 for the full run; the quick run on 2,000 images
-  // takes more, smaller steps at a higher rate to draw digits within a few hundred steps).
+  // batch, learning rate (the quick run on 2,000 images takes more, smaller steps at a higher
+  // rate to draw digits within a few hundred steps).
   int64_t width = 64, epochs = 3, batch = 64;
   double lr = 2e-4;
+  // The main DCGAN and InfoGAN in the full run: InfoGAN's MNIST nets (gan_nets.h, fc_hidden:
+  // one fully connected layer of 1,024 units in each net, the nets Lucic et al. use for MNIST)
+  // and G's learning rate (Chen et al.: 1e-3 for G, 2e-4 for D). 0 / lr: the plain DCGAN.
+  int64_t fc_hidden = 0;
+  double lr_g = 2e-4;
   // Generated images scored per evaluation (the test set's size, so that the real ceiling is
   // measured on as many images: the Fréchet distance is biased upwards for small N) and MS-SSIM pairs.
   int64_t eval_images = 500, ssim_pairs = 1000;
