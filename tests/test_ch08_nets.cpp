@@ -145,9 +145,20 @@ TEST_CASE("ch08: the InfoGAN MNIST nets (fc_hidden): a fully connected layer in 
     for (const Var& p : m.parameters()) s.push_back(p.shape());
     return s;
   };
+  // Weights, in order; no bias before a batch norm (its mean cancels it).
   const std::vector<Shape> g = shapes(*gan.generator);
-  REQUIRE(g.size() >= 2);
-  CHECK(g[0] == Shape{24, 8 + 10 + 2});
+  REQUIRE(g.size() == 10);
+  CHECK(g[0] == Shape{24, 8 + 10 + 2});  // Linear(20→24)
+  CHECK(g[1] == Shape{24});              // its batch norm's γ, β
+  CHECK(g[3] == Shape{16 * 49, 24});     // Linear(24→16·49)
+  CHECK(g[6] == Shape{16, 8, 4, 4});     // ConvT(16→8)
+  CHECK(g[9] == Shape{8, 1, 4, 4});      // ConvT(8→1)
+  const std::vector<Shape> d = shapes(*gan.discriminator);
+  // conv(1→8), conv(8→16), BN(16), Linear(16·49→24), BN(24), head, Q head
+  REQUIRE(d.size() >= 7);
+  CHECK(d[4] == Shape{24, 16 * 49});
+  CHECK(d[5] == Shape{24});
+  CHECK(d[7] == Shape{1, 24});
   Generator rng(3);
   const LatentSample s = sample_latent(c.latent, 5, rng);
   const Var x = gan.generator->generate(Var(s.z));
@@ -162,6 +173,13 @@ TEST_CASE("ch08: the InfoGAN MNIST nets (fc_hidden): a fully connected layer in 
   CHECK(st.info > 0);
   c.fc_hidden = -1;
   check_error([&] { Gan bad(c); }, {"GanNetConfig", "fc_hidden", "-1"});
+  c.fc_hidden = 24, c.arch = GanArch::mlp;
+  check_error([&] { Gan bad(c); }, {"GanNetConfig", "fc_hidden", "mlp"});
+  // With pixel norm, G normalises the 7x7 maps per pixel, not the flat 16·49 vector.
+  GanNetConfig pn = small_dcgan();
+  pn.fc_hidden = 24, pn.pixel_norm = true;
+  Gan pgan(pn);
+  CHECK(pgan.generator->generate(Var(sample_latent(pn.latent, 3, rng).z)).shape() == Shape{3, 1, 28, 28});
 }
 
 TEST_CASE("ch08: BEGAN's autoencoder discriminator scores by reconstruction error and k_t moves") {

@@ -199,10 +199,10 @@ void latent_walks(Tutorial& T, GanGenerator& G, Scorer& sc) {
 void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t seed) {
   const std::string fc = S.fc_hidden > 0 ? " -> fully connected " + count(S.fc_hidden) : "";
   T.step("A DCGAN on MNIST, epoch by epoch",
-         "G: z (100)" + fc + " -> 7x7 -> 14x14 -> 28x28 by transposed convolutions with batch norm and ReLU, tanh out;\n"
+         "G: z (100)" + fc + " -> 7x7 maps -> 14x14 -> 28x28 by transposed convolutions, batch norm and ReLU, tanh out;\n"
          "D: strided convolutions with LeakyReLU (Radford et al. 2016)" + fc + "; width " + count(S.width) + " feature maps.\n" +
-             (S.fc_hidden > 0 ? "The fully connected layers make these InfoGAN's MNIST nets (Chen et al. 2016), which Lucic et al.\n"
-                                "use for MNIST: two more non-linearities before G draws, so it can switch sharply between digits.\n"
+             (S.fc_hidden > 0 ? "The fully connected layers make these InfoGAN's MNIST nets (Chen et al. 2016): one more hidden\n"
+                                "layer in each net than the plain DCGAN.\n"
                               : "") +
              "NS loss, Adam with beta1 0.5 at " + fmt("%g", S.lr) + " for D and " + fmt("%g", S.lr_g) + " for G, batch " +
              count(S.batch) + ". The same 64 z are drawn after every epoch.");
@@ -226,7 +226,8 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
   T.say("  " + count(S.epochs) + " epochs in " + fmt("%.0f s", dcgan_secs));
   const std::string net = "width " + count(S.width) + (S.fc_hidden > 0 ? ", fully connected " + count(S.fc_hidden) : "");
   T.figure({"DCGAN seconds per epoch", dcgan_secs / (double)S.epochs, "s",
-            "PyTorch, plain DCGAN without the fully connected layers: 124 at 2 threads (bench/run_dcgan_race.sh)",
+            "PyTorch, the plain DCGAN (no fully connected layers, width 64, full MNIST, training only): 124 at 2 threads "
+            "(bench/run_dcgan_race.sh)",
             S.name + ", " + net + ", incl. the per-epoch scoring"});
   std::vector<double> d, g, x_epochs;
   for (const GanStepStats& st : h.steps) d.push_back(st.d_loss), g.push_back(st.g_loss);

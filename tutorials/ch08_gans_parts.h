@@ -32,8 +32,8 @@ struct Setting {
   int64_t width = 64, epochs = 3, batch = 64;
   double lr = 2e-4;
   // The main DCGAN and InfoGAN in the full run: InfoGAN's MNIST nets (gan_nets.h, fc_hidden:
-  // one fully connected layer of 1,024 units in each net, the nets Lucic et al. use for MNIST)
-  // and G's learning rate (Chen et al.: 1e-3 for G, 2e-4 for D). 0 / lr: the plain DCGAN.
+  // one fully connected layer of 1,024 units in each net); 0: the plain DCGAN. lr_g: the main
+  // DCGAN's G learning rate (Chen et al.'s 1e-3 in the full run; InfoGAN always uses theirs).
   int64_t fc_hidden = 0;
   double lr_g = 2e-4;
   // Generated images scored per evaluation (the test set's size, so that the real ceiling is

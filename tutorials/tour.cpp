@@ -59,7 +59,7 @@ void write_results(const std::string& dir, const Chapter& c, const Tutorial& T, 
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   std::ostringstream o;
-  std::string parts;  // "" or " (parts ring + table)": a --part run measures only those
+  std::string parts;  // "" or "ring + table": a --part run measures only those parts
   for (const std::string& p : T.options().parts) parts += (parts.empty() ? "" : " + ") + p;
   o << "## Chapter " << c.id << ": " << c.title << (parts.empty() ? "" : " (parts " + parts + ")") << "\n\n";
   o << "Setting: " << (T.quick() ? "quick" : "full") << ", seed " << T.options().seed << ". Took " << (int)(secs + 0.5)

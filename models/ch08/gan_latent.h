@@ -43,7 +43,7 @@ Tensor interpolate_latent(const Tensor& a, const Tensor& b, int64_t steps, Inter
 Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y = Tensor(), bool eval_mode = true);
 // n images from G for fresh z ~ sample_latent (labels y int64 [n] for a cGAN), made 500 at a time
 // and clamped to [0, 1] (the rescaled Tanh can land a rounding error outside, which the metrics
-// refuse): [n, C, 28, 28]. What the metrics of gan_metrics.h score.
+// refuse): [n, C, 28, 28] ([n, data_dim] for an MLP generator). What gan_metrics.h scores.
 Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y = Tensor());
 // The same written as a PNG grid with `cols` columns (nn/image.h). Images of 784 values
 // ([N, 784]) are shown as 28x28.

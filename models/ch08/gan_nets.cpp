@@ -85,6 +85,8 @@ void validate(const GanNetConfig& c) {
   need(c.hidden_layers >= 1, "hidden_layers must be >= 1, got " + str(c.hidden_layers));
   need(c.channels >= 1 && c.g_width >= 1 && c.d_width >= 1, "channels, g_width and d_width must be >= 1");
   need(c.fc_hidden >= 0, "fc_hidden must be >= 0, got " + str(c.fc_hidden));
+  need(c.fc_hidden == 0 || c.arch == GanArch::dcgan,
+       "fc_hidden is for the dcgan nets (an mlp sets its layers with hidden and hidden_layers), got " + str(c.fc_hidden));
   need(c.mbd_kernels >= 0 && c.mbd_dims >= 1, "mbd_kernels must be >= 0 and mbd_dims >= 1");
   need(c.began_code >= 1 && c.q_hidden >= 1, "began_code and q_hidden must be >= 1");
   need(c.leaky_slope >= 0 && c.leaky_slope < 1, "leaky_slope must be in [0, 1), got " + std::to_string(c.leaky_slope));
@@ -131,9 +133,15 @@ GanGenerator::GanGenerator(const GanNetConfig& c) : cfg_(c) {
       normalise(c.fc_hidden, false);
       L.push_back(nn::make<nn::ReLU>());
       L.push_back(mk.linear(c.fc_hidden, 2 * w * 49, bias));
-      normalise(2 * w * 49, false);
-      L.push_back(nn::make<nn::ReLU>());
-      L.push_back(nn::make<nn::Reshape>(Shape{2 * w, 7, 7}));
+      if (c.pixel_norm) {  // pixel norm works per pixel over its 2w channels: maps first
+        L.push_back(nn::make<nn::Reshape>(Shape{2 * w, 7, 7}));
+        normalise(2 * w, true);
+        L.push_back(nn::make<nn::ReLU>());
+      } else {  // batch norm per unit of the 2w·49 (as Chen et al.), then the maps
+        normalise(2 * w * 49, false);
+        L.push_back(nn::make<nn::ReLU>());
+        L.push_back(nn::make<nn::Reshape>(Shape{2 * w, 7, 7}));
+      }
     } else {
       L.push_back(nn::make<nn::Reshape>(Shape{in, 1, 1}));
       L.push_back(mk.conv_t(in, 2 * w, 7, 1, 0, bias));  // 1x1 → 7x7

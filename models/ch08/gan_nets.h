@@ -66,7 +66,8 @@ struct GanNetConfig {
   // of InfoGAN (Chen et al. 2016, appendix C.1: 1024) that Lucic et al. 2018 use for MNIST:
   //   G  z → Linear(fc) → BN → ReLU → Linear(2w·49) → BN → ReLU → [2w,7,7] → the two ConvT above
   //   D  the two convolutions → flatten → Linear(fc) → BN → LeakyReLU = the features f(x)
-  // Two more non-linearities before G draws anything, so it can switch sharply between digits.
+  // One more hidden layer in each net (the plain G's ConvT(nz→2w, 7) on a 1x1 input is already
+  // the second Linear). A BEGAN decoder, being a generator of the same config, gets it too.
   int64_t fc_hidden = 0;
   Conditioning conditioning = Conditioning::concat;  // how D sees y (latent.classes > 0)
   double leaky_slope = 0.2;    // D's LeakyReLU
@@ -79,7 +80,7 @@ struct GanNetConfig {
   // Tricks (gan_tricks.h): each off by default.
   bool pixel_norm = false;        // G: PixelNorm after each hidden layer (replaces G's batch norm)
   bool equalized_lr = false;      // both: Equalized* layers, weights N(0,1) scaled by √2/√fan_in
-  bool minibatch_stddev = false;  // D: one more feature (map) before the last layer
+  bool minibatch_stddev = false;  // D: one more feature (map) after the last convolution (mlp: hidden layer)
   int64_t mbd_kernels = 0;        // D: minibatch discrimination with B = mbd_kernels (0: off)
   int64_t mbd_dims = 5;           //    ... and C = mbd_dims
   int64_t q_hidden = 128;         // InfoGAN's Q head: features → Linear(q_hidden) → LeakyReLU → codes
