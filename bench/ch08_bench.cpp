@@ -11,10 +11,13 @@
 //                                        full MNIST ($LATENT_DATA or data/mnist), scaled to [−1, 1]; writes
 //                                        OUT/step_<k>.png (64 samples of one fixed z) every 200 steps and
 //                                        prints a line per epoch (seconds, mean D and G losses).
-//   ch08_bench race THREADS EPOCHS OUT [LR]  ours in the DCGAN race (bench/run_dcgan_race.sh): the DCGAN of `step`
+//   ch08_bench race THREADS EPOCHS OUT [LR] [FC] [LR_G]
+//                                        ours in the DCGAN race (bench/run_dcgan_race.sh): the DCGAN of `step`
 //                                        on the full MNIST; after every epoch OUT/latent_epoch<k>.npy holds
 //                                        10,000 samples in [0, 1] (fresh z, G in eval mode) and a line gives
-//                                        the cumulative training seconds (sampling excluded).
+//                                        the cumulative training seconds (sampling excluded). LR: both
+//                                        players' rate (2e-4); FC > 0: InfoGAN's MNIST nets (fc_hidden);
+//                                        LR_G: G's rate if given.
 //   ch08_bench score FILE.npy ...        LeNet IS, Fréchet distance to 10,000 training images and the digit
 //                                        shares of each file of [N, 1, 28, 28] images in [0, 1] (ours or the
 //                                        PyTorch peer's, bench/torch_dcgan.py): one judge for both.
@@ -102,13 +105,15 @@ int mnist_bench(int threads, int64_t epochs, const std::string& out) {
   return 0;
 }
 
-int race_bench(int threads, int64_t epochs, const std::string& out, double lr) {
+int race_bench(int threads, int64_t epochs, const std::string& out, double lr, int64_t fc, double lr_g) {
   set_num_threads(threads);
   Mnist mn = load_mnist("", /*allow_embedded=*/false);
   std::filesystem::create_directories(out);
-  Gan gan(GanNetConfig{});
-  GanTrainConfig tc;  // NS, Adam 2e-4 (0.5, 0.999), as the peer; lr may be changed for both players
-  tc.lr_d = tc.lr_g = lr;
+  GanNetConfig nc;  // the peer's DCGAN, or with fc > 0 InfoGAN's MNIST nets
+  nc.fc_hidden = fc;
+  Gan gan(nc);
+  GanTrainConfig tc;  // NS, Adam 2e-4 (0.5, 0.999), as the peer; the rates may be changed
+  tc.lr_d = lr, tc.lr_g = lr_g;
   GanTrainer trainer(*gan.generator, *gan.discriminator, tc);
   Generator gz(7);
   double train_seconds = 0;
@@ -118,8 +123,8 @@ int race_bench(int threads, int64_t epochs, const std::string& out, double lr) {
     train_seconds += e.seconds;  // the epoch's steps only: the sampling below is not timed
     const std::string path = out + "/latent_epoch" + std::to_string(e.epoch) + ".npy";
     save_npy(path, sample_images(*gan.generator, 10000, gz));
-    std::printf("latent_dcgan threads=%d lr=%g epoch=%lld train_seconds=%.1f d_loss=%.4f g_loss=%.4f file=%s\n", threads,
-                lr, (long long)e.epoch, train_seconds, e.d_loss, e.g_loss, path.c_str());
+    std::printf("latent_dcgan threads=%d lr=%g lr_g=%g fc=%lld epoch=%lld train_seconds=%.1f d_loss=%.4f g_loss=%.4f file=%s\n",
+                threads, lr, lr_g, (long long)fc, (long long)e.epoch, train_seconds, e.d_loss, e.g_loss, path.c_str());
     std::fflush(stdout);
   };
   train_gan(trainer, to_pm1(mn.train.images), Tensor(), o);
@@ -151,12 +156,15 @@ int main(int argc, char** argv) try {
   if (mode == "step") return step_bench(argc > 2 ? std::atoi(argv[2]) : 1);
   if (mode == "ring") return ring_bench(argc > 2 ? std::atoi(argv[2]) : 1, argc > 3 ? std::atoll(argv[3]) : 0);
   if (mode == "mnist" && argc > 4) return mnist_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4]);
-  if (mode == "race" && argc > 4)
-    return race_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4], argc > 5 ? std::atof(argv[5]) : 2e-4);
+  if (mode == "race" && argc > 4) {
+    const double lr = argc > 5 ? std::atof(argv[5]) : 2e-4;
+    return race_bench(std::atoi(argv[2]), std::atoll(argv[3]), argv[4], lr, argc > 6 ? std::atoll(argv[6]) : 0,
+                      argc > 7 ? std::atof(argv[7]) : lr);
+  }
   if (mode == "score" && argc > 2) return score_files(argc - 2, argv + 2);
   std::fprintf(stderr,
                "usage: ch08_bench step [THREADS] | ring [SEEDS] [STEPS] | mnist THREADS EPOCHS OUTDIR | race THREADS EPOCHS "
-               "OUTDIR [LR] | score FILE.npy ...\n");
+               "OUTDIR [LR] [FC] [LR_G] | score FILE.npy ...\n");
   return 2;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "ch08_bench: %s\n", e.what());
