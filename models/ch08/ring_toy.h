@@ -49,7 +49,8 @@ struct RingRun {
   bool lr_decay = false;      // both learning rates decay linearly to 0 over the steps
 };
 // The setting used for every loss: the same nets (G 16-128-128-2 with a linear output, D
-// 2-128-128-1, LeakyReLU 0.2), batch 64 and 10,000 D steps, Adam(1e-3, β1 = 0.5). Per loss only
+// 2-128-128-1, LeakyReLU 0.2), batch 64 and 10,000 D steps (the full tour sets 20,000), Adam(1e-3,
+// β1 = 0.5). Per loss only
 // what its paper prescribes: λ = 0.1 for WGAN-GP and DRAGAN (the toy value of Gulrajani et al.'s
 // code), RMSProp and n_critic = 5 for the clipped WGAN, and a 1-d code for BEGAN's autoencoder.
 // See ring_toy.cpp for the reasons. What it gives (bench/ch08_bench ring 2, 1 thread): all 8 modes for
