@@ -38,6 +38,7 @@ Var relu(const Var& a);
 Var leaky_relu(const Var& a, double slope = 0.01);
 Var softplus(const Var& a);
 Var elu(const Var& a, double alpha = 1.0);
+Var bernoulli_log_prob(const Var& logits, const Var& x);  // x·l − softplus(l), broadcasting
 
 Var operator+(const Var& a, const Var& b);
 Var operator-(const Var& a, const Var& b);

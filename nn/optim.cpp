@@ -69,6 +69,23 @@ void for_each_param(const std::vector<Var>& params, F f) {
     });
   }
 }
+// Run body(k0, k1) over [0, n), split between the OpenMP threads when n is
+// large enough to pay for waking them. The update loops are memory-bound (Adam
+// reads w, g, m, v and writes three of them: 28 bytes per float parameter, 18 MB
+// a step for the chapter 07 VAE), and one core does not saturate memory.
+template <class Body>
+void parallel_chunks(int64_t n, Body body) {
+  if (n < detail::kParallelGrain || omp_get_max_threads() == 1) {
+    body(0, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t k0 = n * t / nt, k1 = n * (t + 1) / nt;
+    if (k1 > k0) body(k0, k1);
+  }
+}
 }  // namespace
 
 SGD::SGD(std::vector<Var> params, double lr, double momentum, bool nesterov, double weight_decay)
@@ -110,14 +127,25 @@ void Adam::step() {
     T* v = slot(i, "exp_avg_sq").template data<T>();
     const T b1 = (T)beta1, b2 = (T)beta2, e = (T)eps, wd = (T)weight_decay;
     const T step = (T)(lr_ / bc1), inv_sqrt_bc2 = (T)(1 / std::sqrt(bc2)), shrink = (T)(1 - lr_ * weight_decay);
+    // Two loops rather than a branch inside one, so each is a plain vector loop.
+    parallel_chunks(n, [&](int64_t k0, int64_t k1) {
+      if (decoupled) {  // AdamW: the decay shrinks w directly, outside the moments
 #pragma omp simd
-    for (int64_t k = 0; k < n; ++k) {
-      T gk = decoupled ? g[k] : g[k] + wd * w[k];
-      m[k] = b1 * m[k] + (1 - b1) * gk;
-      v[k] = b2 * v[k] + (1 - b2) * gk * gk;
-      if (decoupled) w[k] *= shrink;
-      w[k] -= step * m[k] / (std::sqrt(v[k]) * inv_sqrt_bc2 + e);
-    }
+        for (int64_t k = k0; k < k1; ++k) {
+          m[k] = b1 * m[k] + (1 - b1) * g[k];
+          v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
+          w[k] = w[k] * shrink - step * m[k] / (std::sqrt(v[k]) * inv_sqrt_bc2 + e);
+        }
+      } else {  // Adam: L2 decay enters the gradient
+#pragma omp simd
+        for (int64_t k = k0; k < k1; ++k) {
+          const T gk = g[k] + wd * w[k];
+          m[k] = b1 * m[k] + (1 - b1) * gk;
+          v[k] = b2 * v[k] + (1 - b2) * gk * gk;
+          w[k] -= step * m[k] / (std::sqrt(v[k]) * inv_sqrt_bc2 + e);
+        }
+      }
+    });
   });
 }
 std::string Adam::describe() const { return "Adam(lr=" + std::to_string(lr_) + ")"; }

@@ -28,6 +28,8 @@ TEST_CASE("binary elementwise ops, same shape, broadcast, and strided") {
       {"pow", [](const Var& a, const Var& b) { return pow(a + 2.0, b); }},
       {"maximum", [](const Var& a, const Var& b) { return maximum(a, b); }},
       {"minimum", [](const Var& a, const Var& b) { return minimum(a, b); }},
+      // logits a·4 reach both tails of softplus; x = (b+1)/2 is a grey level in [0, 1]
+      {"bernoulli_log_prob", [](const Var& a, const Var& b) { return bernoulli_log_prob(a * 4.0, (b + 1.0) * 0.5); }},
   };
   for (auto& [name, op] : ops) {
     CAPTURE(name);

@@ -147,8 +147,9 @@ Var Vae::decoder_logvar() const {
 Var Vae::log_likelihood(const Var& out, const Var& x) {
   if (cfg_.likelihood == Likelihood::bernoulli) {
     // log σ(l)·x + log(1 − σ(l))·(1 − x) = x·l − softplus(l): exact for any logit
-    // (the same identity as nn::bce_with_logits, here broadcasting x over samples).
-    return sum(x * out - softplus(out), {-1});
+    // (the same identity as nn::bce_with_logits, here broadcasting x over samples),
+    // in one fused pass.
+    return sum(bernoulli_log_prob(out, x), {-1});
   }
   Var s = decoder_logvar();
   return sum((s + square(x - out) * exp(neg(s)) + kLog2Pi) * -0.5, {-1});
