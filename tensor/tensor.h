@@ -192,7 +192,8 @@ Tensor leaky_relu(const Tensor& a, double slope = 0.01);
 Tensor softplus(const Tensor& a);    // log(1+e^x) = max(x,0) + log1p(e^-|x|)
 Tensor elu(const Tensor& a, double alpha = 1.0);
 // log p(x | p = σ(l)) = x·l − softplus(l), elementwise with broadcasting: the
-// Bernoulli log-likelihood from logits in one pass (exact for any l; x may be grey).
+// Bernoulli log-likelihood from logits in one pass, without overflow for any l
+// (x may be grey), computed as (x − [l > 0])·l − log1p(e^−|l|).
 Tensor bernoulli_log_prob(const Tensor& logits, const Tensor& x);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
