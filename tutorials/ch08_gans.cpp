@@ -120,16 +120,17 @@ void ring_toy(Tutorial& T, const Setting& S) {
   }
   if (S.ring_wgan_long_steps > 0) {
     // The clipped WGAN's critic, with clip 0.01 as for images, stays nearly flat around the 0.02-wide
-    // modes at this budget. Scaled to the ring (±2) and given 10x the D steps, it does find them.
+    // modes at this budget. With a looser clip (0.05), 5x the D steps and the rates decayed to 0,
+    // it found all 8 on seeds 0-2; clip 0.1 found 7, 8, 5 and clip 0.01 without decay 0 (docs/08).
     RingRow row;
     for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
       RingRun run = ring_setting(GanLoss::wasserstein, (uint64_t)seed);
-      run.train.clip = 0.1, run.steps = S.ring_wgan_long_steps, run.lr_decay = true;
+      run.train.clip = 0.05, run.steps = S.ring_wgan_long_steps, run.lr_decay = true;
       const RingResult r = train_ring(run);
       row.add(r.coverage, r.seconds, S.ring_seeds);
     }
-    table += row.line("wgan", "   (clip 0.1, " + count(S.ring_wgan_long_steps) + " D steps, lr decayed to 0)");
-    T.figure({"ring modes covered, wgan, clip 0.1, " + count(S.ring_wgan_long_steps) + " D steps", row.mean_modes(), "of 8",
+    table += row.line("wgan", "   (clip 0.05, " + count(S.ring_wgan_long_steps) + " D steps, lr decayed to 0)");
+    T.figure({"ring modes covered, wgan, clip 0.05, " + count(S.ring_wgan_long_steps) + " D steps", row.mean_modes(), "of 8",
               "8 (every loss covers all 8 modes)", S.name + ", lr decayed to 0, mean of " + count(S.ring_seeds) + " seeds"});
   }
   T.say(table);

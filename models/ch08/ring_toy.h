@@ -53,11 +53,11 @@ struct RingRun {
 // β1 = 0.5). Per loss only
 // what its paper prescribes: λ = 0.1 for WGAN-GP and DRAGAN (the toy value of Gulrajani et al.'s
 // code), RMSProp and n_critic = 5 for the clipped WGAN, and a 1-d code for BEGAN's autoencoder.
-// See ring_toy.cpp for the reasons. What it gives (bench/ch08_bench ring 2, 1 thread): all 8 modes for
-// MM, NS, LSGAN, WGAN-GP and DRAGAN on seeds 0 and 1; none for the clipped WGAN, whose critic
-// is too constrained to model the modes in this budget (Gulrajani et al. 2017, fig. 1, show the
-// same on this data set); one for BEGAN, which collapses onto the mode its autoencoder
-// reconstructs best.
+// See ring_toy.cpp for the reasons. What it gives at 20,000 D steps (the full tour, seeds 0-2,
+// docs/08): 8 modes on every seed for WGAN-GP and DRAGAN, 8/8/7 for MM, NS and LSGAN;
+// none for the clipped WGAN, whose critic is too constrained to model the 0.02-wide modes in
+// this budget (the tour adds a longer clipped run, docs/08); one for BEGAN, which collapses
+// onto the mode its autoencoder reconstructs best.
 RingRun ring_setting(GanLoss loss, uint64_t seed = 0);
 
 struct RingResult {
