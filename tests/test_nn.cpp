@@ -202,3 +202,32 @@ TEST_CASE("a small MLP learns XOR with Adam") {
   }
   CHECK(loss < 0.05);
 }
+
+// Adam's update splits long parameters between threads (nn/optim.cpp:
+// parallel_chunks). Each element's update does not depend on the split, so 1 and
+// 2 threads must agree bit for bit, for Adam and AdamW, on a parameter long
+// enough (100,003 floats: an odd length, so the pieces end mid-vector) to be split.
+TEST_CASE("Adam and AdamW: the update split between threads equals the 1-thread update exactly") {
+  const int saved = get_num_threads();
+  for (bool decoupled : {false, true}) {
+    CAPTURE(decoupled);
+    std::vector<Tensor> finals;
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      Generator g(5);
+      const Tensor init = normal({100003}, 0, 1, DType::f32, &g);
+      Var w(init.clone(), true);
+      const Tensor target = normal({100003}, 0, 1, DType::f32, &g);
+      nn::Adam adam({w}, 1e-2, 0.9, 0.999, 1e-8, decoupled ? 0.01 : 0.001, decoupled);
+      for (int step = 0; step < 3; ++step) {
+        adam.zero_grad();
+        sum(square(w - Var(target))).backward();
+        adam.step();
+      }
+      CHECK(min(abs(w.data() - init)).item() > 0.0);  // every element moved
+      finals.push_back(w.data().clone());
+    }
+    CHECK(max(abs(finals[0] - finals[1])).item() == 0.0);
+  }
+  set_num_threads(saved);
+}
