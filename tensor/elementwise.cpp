@@ -160,15 +160,10 @@ inline float log1p_unit_f32(float e) {
   const float log_m = 2.f * t + 2.f * t * t2 * p;
   return k * 0.693145751953125f + (log_m + c + k * 1.428606765330187045e-06f);
 }
-// softplus(x) = max(x,0) + log1p(e^-|x|), log σ(x) = min(x,0) − log1p(e^-|x|).
-inline float softplus_f32(float x) { return std::max(x, 0.f) + log1p_unit_f32(exp_f32(-std::abs(x))); }
-inline float log_sigmoid_f32(float x) { return std::min(x, 0.f) - log1p_unit_f32(exp_f32(-std::abs(x))); }
-inline double softplus_f64(double x) { return (x > 0 ? x : 0.0) + std::log1p(std::exp(-std::abs(x))); }
-inline double log_sigmoid_f64(double x) { return (x < 0 ? x : 0.0) - std::log1p(std::exp(-std::abs(x))); }
-inline float fast_softplus(float x) { return softplus_f32(x); }
-inline double fast_softplus(double x) { return softplus_f64(x); }
-inline float fast_log_sigmoid(float x) { return log_sigmoid_f32(x); }
-inline double fast_log_sigmoid(double x) { return log_sigmoid_f64(x); }
+// log1p(e^−|x|): the tail shared by softplus(x) = max(x,0) + tail and
+// log σ(x) = min(x,0) − tail (and bernoulli_log_prob below); e^−|x| <= 1 never overflows.
+inline float softplus_tail(float x) { return log1p_unit_f32(exp_f32(-std::abs(x))); }
+inline double softplus_tail(double x) { return std::log1p(std::exp(-std::abs(x))); }
 inline float fast_exp(float x) { return exp_f32(x); }
 inline double fast_exp(double x) { return std::exp(x); }
 inline float fast_sigmoid(float x) { return sigmoid_f32(x); }
@@ -278,15 +273,17 @@ Tensor clamp(const Tensor& a, double lo, double hi) {
 }
 // sigmoid(x) = 1/(1+e^-x); for x < 0 use e^x/(1+e^x) so e^-x never overflows.
 Tensor sigmoid(const Tensor& a) { return unary("sigmoid", a, [](auto x) { return fast_sigmoid(x); }); }
-// softplus(x) = log(1+e^x) = max(x,0) + log1p(e^-|x|): exact and never overflows.
-Tensor softplus(const Tensor& a) { return unary("softplus", a, [](auto x) { return fast_softplus(x); }); }
-Tensor log_sigmoid(const Tensor& a) { return unary("log_sigmoid", a, [](auto x) { return fast_log_sigmoid(x); }); }
+// softplus(x) = log(1+e^x) = max(x,0) + log1p(e^-|x|): never overflows.
+Tensor softplus(const Tensor& a) {
+  return unary("softplus", a, [](auto x) { return std::max(x, decltype(x)(0)) + softplus_tail(x); });
+}
+Tensor log_sigmoid(const Tensor& a) {
+  return unary("log_sigmoid", a, [](auto x) { return std::min(x, decltype(x)(0)) - softplus_tail(x); });
+}
 namespace {
 // x·l − softplus(l) = (x − [l > 0])·l − log1p(e^−|l|): the max(l, 0) of softplus
 // folded into the product, so x = 1 and a large l give −log1p(e^−l) ≈ −e^−l with
 // full relative accuracy instead of the rounding error of l − l.
-inline float softplus_tail(float l) { return log1p_unit_f32(exp_f32(-std::abs(l))); }
-inline double softplus_tail(double l) { return std::log1p(std::exp(-std::abs(l))); }
 // [l > 0] as 1 or 0 from the sign and magnitude bits (an integer compare, so the
 // loop vectorises; see exp_f32 on float compares feeding a select).
 template <class T> T positive_indicator(T l) {
