@@ -43,7 +43,7 @@ Var bce_loss(const Var& p, const Var& t, Reduction r) {
 // -[t log σ(z) + (1-t) log(1-σ(z))] = softplus(z) - t z.
 Var bce_with_logits(const Var& z, const Var& t, Reduction r) {
   same_shape("bce_with_logits", z, t);
-  return reduce(softplus(z) - t * z, r);
+  return reduce(neg(bernoulli_log_prob(z, t)), r);  // softplus(z) − t·z, one fused pass
 }
 
 Var cross_entropy(const Var& logits, const Tensor& labels, Reduction r) {

@@ -146,8 +146,8 @@ Var Vae::decoder_logvar() const {
 
 Var Vae::log_likelihood(const Var& out, const Var& x) {
   if (cfg_.likelihood == Likelihood::bernoulli) {
-    // log σ(l)·x + log(1 − σ(l))·(1 − x) = x·l − softplus(l): exact for any logit
-    // (the same identity as nn::bce_with_logits, here broadcasting x over samples),
+    // log σ(l)·x + log(1 − σ(l))·(1 − x) = x·l − softplus(l), without overflow for any
+    // logit (the same identity as nn::bce_with_logits, here broadcasting x over samples),
     // in one fused pass.
     return sum(bernoulli_log_prob(out, x), {-1});
   }
