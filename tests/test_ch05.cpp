@@ -272,6 +272,33 @@ TEST_CASE("ch05: AIS agrees with the exact log Z within 0.1 nats on a 16-hidden 
   CHECK(ll > -250);
 }
 
+TEST_CASE("ch05: exact samples of a small RBM follow p(v)") {
+  const Rbm m = small_rbm(4, 3, 12);
+  const Tensor p = exp(-free_energy(m, all_states(4)) - log_z_exact(m));
+  Generator g(13);
+  const Tensor v = sample_exact(m, 4000, g);  // no chain, no burn-in: h from the enumerated p(h), then v | h
+  std::vector<double> count(16, 0.0);
+  for (int64_t r = 0; r < 4000; ++r) {
+    int s = 0;
+    for (int j = 0; j < 4; ++j) s |= (v.at({r, j}) > 0.5) << j;
+    count[s] += 1;
+  }
+  double chi2 = 0;
+  for (int s = 0; s < 16; ++s) chi2 += (count[s] - 4000 * p.at({s})) * (count[s] - 4000 * p.at({s})) / (4000 * p.at({s}));
+  CHECK(chi2 < 37.7);  // chi-square, 15 degrees of freedom, p = 0.001
+}
+
+TEST_CASE("ch05: AIS from a small RBM to another agrees with both exact log Z") {
+  // Two unrelated 10-visible RBMs with exact partition functions; the path
+  // (1−β) E_A + β E_B keeps both hidden layers, so the 2^{H_B} / 2^{H_A} factors must be right.
+  const Rbm A = small_rbm(10, 3, 21), B = small_rbm(10, 5, 22);
+  const AisResult r = ais_log_z_from_rbm(B, A, {.runs = 1000, .n_betas = 1000, .seed = 23});
+  MESSAGE("exact log Z_B " << log_z_exact(B) << ", AIS from RBM A " << r.log_z << " [" << r.log_z_low << ", "
+                           << r.log_z_high << "]");
+  CHECK(std::abs(r.log_z - log_z_exact(B)) < 0.03);
+  CHECK(r.log_z_base == doctest::Approx(log_z_exact(A) + 2 * std::log(2.0)).epsilon(1e-12));
+}
+
 TEST_CASE("ch05: RAISE's weights are unbiased for the annealing model's p_ann(v)") {
   // The reverse chain's importance weight estimates p_ann(v) = (p_A T_1 ... T_K)(v) without bias;
   // on a 4-visible RBM the marginal can be enumerated and compared with the mean weight.
@@ -369,6 +396,9 @@ TEST_CASE("ch05: bad input gets a clear error") {
   check_error([&] { rbm_init(4, 3, g, Units::gaussian, Units::gaussian); }, {"no normalisable"});
   check_error([&] { log_z_exact(rbm_init(40, 30, g)); }, {"log_z_exact", "ais_log_z"});
   check_error([&] { ais_log_z(m, zeros({5})); }, {"ais_log_z", "[6]"});
+  check_error([&] { ais_log_z_from_rbm(m, rbm_init(5, 3, g)); }, {"ais_log_z_from_rbm", "same visible"});
+  check_error([&] { ais_log_z_from_rbm(m, rbm_init(6, 21, g)); }, {"ais_log_z_from_rbm", "at most 20 hidden"});
+  check_error([&] { sample_exact(rbm_init(6, 21, g), 1, g); }, {"sample_exact", "at most 20"});
   check_error([&] { raise_log_likelihood(m, zeros({6}), full({2, 6}, 0.5)); }, {"raise_log_likelihood", "0/1"});
   check_error([&] { raise_log_likelihood(m, zeros({6}), zeros({2, 5})); }, {"raise_log_likelihood", "[N, 6]"});
   check_error([&] { RbmTrainer(m, zeros({4, 6}), {.cd_k = 0}); }, {"RbmTrainer", "cd_k"});

@@ -1,6 +1,7 @@
 // Chapter 05 — exact log Z, AIS, and log-likelihoods (partition.h).
 #include "models/ch05/partition.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -33,6 +34,16 @@ Tensor binary_states(int64_t start, int64_t n, int64_t units) {
   return from_vector(s, {n, units}, DType::f64);
 }
 
+// log Σ_v exp(−E(v, h)) for each row h of S (float64 model): the unnormalised
+// log p(h), v summed out analytically (binary or gaussian visible units).
+Tensor hidden_log_p_star(const Rbm& m, const Tensor& S) {
+  const Tensor a = matmul(S, m.W.t()) + m.b;  // b + W h, [rows, V]
+  return matmul(S, m.c) + (m.visible == Units::bernoulli
+                               ? sum(softplus(a), {1})
+                               : 0.5 * sum(square(a), {1}) - 0.5 * sum(square(m.b)).item() +
+                                     0.5 * (double)m.num_visible() * std::log(2 * M_PI));
+}
+
 }  // namespace
 
 double log_z_exact(const Rbm& m_, int64_t max_units) {
@@ -53,11 +64,7 @@ double log_z_exact(const Rbm& m_, int64_t max_units) {
     const Tensor S = binary_states(start, std::min(chunk, total - start), n);
     Tensor terms;
     if (over_hidden) {
-      const Tensor a = matmul(S, m.W.t()) + m.b;  // b + W h, [chunk, V]
-      terms = matmul(S, m.c) + (m.visible == Units::bernoulli
-                                    ? sum(softplus(a), {1})
-                                    : 0.5 * sum(square(a), {1}) - 0.5 * sum(square(m.b)).item() +
-                                          0.5 * (double)V * std::log(2 * M_PI));
+      terms = hidden_log_p_star(m, S);
     } else {
       terms = -free_energy(m, S);  // Σ_h exp(−E(v, h)) = exp(−F(v))
     }
@@ -88,6 +95,32 @@ void check_ais(const std::string& op, const Rbm& m, const Tensor& bA) {
   if (!bA.defined() || bA.dim() != 1 || bA.size(0) != m.num_visible())
     fail(op, "the base-rate biases must be [" + std::to_string(m.num_visible()) + "], got " +
                  (bA.defined() ? shape_str(bA.shape()) : "undefined"));
+}
+
+// log Ẑ_B = log Z_A + log mean w, and the ±3σ̂ bounds of the mean weight.
+AisResult ais_result(std::vector<double> log_weights, double log_z_a,
+                     std::chrono::steady_clock::time_point t0) {
+  AisResult r;
+  r.log_weights = std::move(log_weights);
+  r.log_z_base = log_z_a;
+  const double M = (double)r.log_weights.size();
+  double mx = -std::numeric_limits<double>::infinity();
+  for (double w : r.log_weights) mx = std::max(mx, w);
+  double s = 0, s2 = 0;
+  for (double w : r.log_weights) {
+    const double e = std::exp(w - mx);
+    s += e;
+    s2 += e * e;
+  }
+  const double mean_w = s / M;
+  const double var_w = std::max(0.0, s2 / M - mean_w * mean_w);
+  const double se = std::sqrt(var_w / M);
+  r.log_z = r.log_z_base + mx + std::log(mean_w);
+  r.log_z_high = r.log_z_base + mx + std::log(mean_w + 3 * se);
+  r.log_z_low = mean_w > 3 * se ? r.log_z_base + mx + std::log(mean_w - 3 * se)
+                                : -std::numeric_limits<double>::infinity();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
 }
 }  // namespace
 
@@ -143,26 +176,74 @@ AisResult ais_log_z(const Rbm& m, const Tensor& bA_, const AisOptions& opt) {
       v = bernoulli(sigmoid((1 - beta) * bA + beta * visible_input(m, h)), &g);
     }
   }
-  AisResult r;
-  r.log_weights = logw.to_vector();
-  r.log_z_base = log_z_base(bA_, m.num_hidden());
-  double mx = -std::numeric_limits<double>::infinity();
-  for (double w : r.log_weights) mx = std::max(mx, w);
-  double s = 0, s2 = 0;
-  for (double w : r.log_weights) {
-    const double e = std::exp(w - mx);
-    s += e;
-    s2 += e * e;
+  return ais_result(logw.to_vector(), log_z_base(bA_, m.num_hidden()), t0);
+}
+
+Tensor sample_exact(const Rbm& m_, int64_t n, Generator& g, int64_t max_units) {
+  const int64_t H = m_.num_hidden();
+  if (H == 0) fail("sample_exact", "the RBM has no weights (make it with rbm_init)");
+  if (m_.hidden != Units::bernoulli || H > max_units)
+    fail("sample_exact", m_.describe() + ": exact sampling enumerates the hidden layer, which must be binary with at most " +
+                             std::to_string(max_units) + " units");
+  if (n < 1) fail("sample_exact", "needs n >= 1 samples, got " + std::to_string(n));
+  const Rbm m{m_.W.to(DType::f64), m_.b.to(DType::f64), m_.c.to(DType::f64), m_.visible, m_.hidden};
+  // log p*(h) for all 2^H states, then the CDF of p(h).
+  const int64_t total = int64_t(1) << H, chunk = std::min<int64_t>(total, 4096);
+  std::vector<double> lp;
+  lp.reserve((size_t)total);
+  for (int64_t start = 0; start < total; start += chunk) {
+    const std::vector<double> t = hidden_log_p_star(m, binary_states(start, std::min(chunk, total - start), H)).to_vector();
+    lp.insert(lp.end(), t.begin(), t.end());
   }
-  const double mean_w = s / (double)M;
-  const double var_w = std::max(0.0, s2 / (double)M - mean_w * mean_w);
-  const double se = std::sqrt(var_w / (double)M);
-  r.log_z = r.log_z_base + mx + std::log(mean_w);
-  r.log_z_high = r.log_z_base + mx + std::log(mean_w + 3 * se);
-  r.log_z_low = mean_w > 3 * se ? r.log_z_base + mx + std::log(mean_w - 3 * se)
-                                : -std::numeric_limits<double>::infinity();
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
+  const double mx = *std::max_element(lp.begin(), lp.end());
+  std::vector<double> cdf(lp.size());
+  double acc = 0;
+  for (size_t i = 0; i < lp.size(); ++i) cdf[i] = (acc += std::exp(lp[i] - mx));
+  std::vector<double> hs((size_t)(n * H));
+  for (int64_t r = 0; r < n; ++r) {
+    const double u = g.next_uniform() * acc;
+    const int64_t state = std::min<int64_t>(total - 1, std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+    for (int64_t j = 0; j < H; ++j) hs[(size_t)(r * H + j)] = (double)((state >> j) & 1);
+  }
+  const Tensor h = from_vector(hs, {n, H}, DType::f64).to(m_.W.dtype());
+  return sample_units(visible_mean(m_, h), m_.visible, g);
+}
+
+AisResult ais_log_z_from_rbm(const Rbm& B, const Rbm& A, const AisOptions& opt) {
+  if (B.visible != Units::bernoulli || B.hidden != Units::bernoulli || A.visible != Units::bernoulli ||
+      A.hidden != Units::bernoulli)
+    fail("ais_log_z_from_rbm", "AIS is implemented for binary units; got target " + B.describe() + " and base " +
+                                   A.describe());
+  if (A.num_visible() != B.num_visible())
+    fail("ais_log_z_from_rbm", "the base " + A.describe() + " and the target " + B.describe() +
+                                   " must have the same visible units");
+  if (A.num_hidden() > 20)
+    fail("ais_log_z_from_rbm", "the base " + A.describe() + " needs an exact log Z and exact samples: at most 20 hidden units");
+  if (opt.runs < 1) fail("ais_log_z_from_rbm", "needs at least one run");
+  const auto t0 = std::chrono::steady_clock::now();
+  const DType dt = B.W.dtype();
+  const Rbm a{A.W.to(dt), A.b.to(dt), A.c.to(dt), A.visible, A.hidden};
+  const Tensor db64 = B.b.to(DType::f64) - A.b.to(DType::f64);
+  const std::vector<double> betas = ais_schedule(opt.n_betas);
+  Generator g(opt.seed);
+  Tensor v = sample_exact(a, opt.runs, g);  // v_1 ~ p_A exactly
+  Tensor logw = zeros({opt.runs}, DType::f64);
+  double beta_prev = 0;
+  for (double beta : betas) {
+    // log p*_β(v) − log p*_β'(v): A's hidden units fade as (1−β), B's grow as β.
+    const Tensor xa = hidden_input(a, v), xb = hidden_input(B, v);
+    const Tensor xa64 = xa.to(DType::f64), xb64 = xb.to(DType::f64);
+    logw = logw + (beta - beta_prev) * matmul(v.to(DType::f64), db64) +
+           sum(softplus((1 - beta) * xa64) - softplus((1 - beta_prev) * xa64), {1}) +
+           sum(softplus(beta * xb64) - softplus(beta_prev * xb64), {1});
+    beta_prev = beta;
+    if (beta < 1) {  // T_β: both hidden layers given v, then v given both
+      const Tensor ha = bernoulli(sigmoid((1 - beta) * xa), &g), hb = bernoulli(sigmoid(beta * xb), &g);
+      v = bernoulli(sigmoid((1 - beta) * visible_input(a, ha) + beta * visible_input(B, hb)), &g);
+    }
+  }
+  const double log_z_a = log_z_exact(A) + (double)(B.num_hidden() - A.num_hidden()) * std::log(2.0);
+  return ais_result(logw.to_vector(), log_z_a, t0);
 }
 
 RaiseResult raise_log_likelihood(const Rbm& m, const Tensor& bA_, const Tensor& v_, const RaiseOptions& opt) {

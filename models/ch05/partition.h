@@ -72,6 +72,26 @@ struct AisResult {
 // Binary visible and binary hidden units only (a clear error otherwise).
 AisResult ais_log_z(const Rbm& m, const Tensor& bA, const AisOptions& opt = {});
 
+// Exact samples from an RBM with a small binary hidden layer (H <= max_units):
+// p(h) ∝ exp(cᵀh) Π_i (1 + exp(b_i + W_{i:} h)) is enumerated over its 2^H
+// states, h is drawn from it by inverse CDF, then v ~ p(v | h). [n, V].
+Tensor sample_exact(const Rbm& m, int64_t n, Generator& g, int64_t max_units = 20);
+
+// AIS from a small RBM A instead of the base-rate model (Salakhutdinov & Murray
+// 2008, section 3.2). The intermediate models keep both hidden layers,
+//
+//   E_β(v, h_A, h_B) = (1−β) E_A(v, h_A) + β E_B(v, h_B),
+//   p*_β(v) = exp(((1−β) b_A + β b_B)ᵀv) Π_j (1 + e^{(1−β)(c_A + vW_A)_j}) Π_k (1 + e^{β(c_B + vW_B)_k}),
+//
+// so p_0 = p_A (times 2^{H_B} free B units) and p_1 = p_B (times 2^{H_A}):
+// log Z_B = log Z_A + (H_B − H_A) log 2 + log mean w. A starts the runs at
+// exact samples of a model that already has the data's modes (a digit-like
+// RBM-20 rather than one blob of independent pixels), so the path is a
+// different one: AIS's log Ẑ is a stochastic lower bound on log Z for every
+// path, so two paths that agree support each other and the higher one wins.
+// base: binary units, at most 20 hidden units (log Z_A and samples exact).
+AisResult ais_log_z_from_rbm(const Rbm& target, const Rbm& base, const AisOptions& opt = {});
+
 // RAISE, reverse annealed importance sampling (Burda, Grosse & Salakhutdinov
 // 2015): the conservative partner of AIS. AIS estimates Z, and its log is
 // biased low, so −F − log Ẑ errs towards a too-good log-likelihood; when AIS
