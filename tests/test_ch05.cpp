@@ -8,6 +8,7 @@
 
 #include "helpers.h"
 #include "models/ch05/deep_autoencoder.h"
+#include "models/ch05/fvsbn.h"
 #include "models/ch05/partition.h"
 #include "models/ch05/rbm.h"
 #include "models/ch05/rbm_train.h"
@@ -334,6 +335,33 @@ TEST_CASE("ch05: RAISE is conservative and close on a 16-hidden RBM trained on M
   MESSAGE("RAISE − exact log p(v): " << d << " ± " << se << " nats (" << r.seconds << " s)");
   CHECK(d < 3 * se);  // conservative, up to its own noise
   CHECK(d > -0.3);    // and close with enough temperatures
+}
+
+TEST_CASE("ch05: the FVSBN's p(v) sums to 1 and pixel j sees only the pixels before it") {
+  Fvsbn m(4);
+  Generator g(31);
+  Tensor(m.W.data()).copy_(normal({4, 4}, 0.0, 1.5, DType::f32, &g));  // the masked entries must not matter
+  Tensor(m.b.data()).copy_(normal({4}, 0.0, 1.0, DType::f32, &g));
+  const Tensor all = all_states(4).to(DType::f32);
+  CHECK(sum(exp(m.log_prob(all))).item() == doctest::Approx(1.0).epsilon(1e-6));
+  // Flipping pixel 2 changes the logits of pixel 3 only.
+  const Tensor v = from_vector({1, 0, 0, 1}, {1, 4}, DType::f32), w = from_vector({1, 0, 1, 1}, {1, 4}, DType::f32);
+  const Tensor d = m.forward(Var(v)).data() - m.forward(Var(w)).data();
+  for (int j = 0; j < 3; ++j) CHECK(d.at({0, j}) == 0.0);
+  CHECK(d.at({0, 3}) != 0.0);
+}
+
+TEST_CASE("ch05: fitting the FVSBN raises the exact log-likelihood of binarised digits") {
+  const Tensor X = binarised_mnist(2000).to(DType::f32);
+  Fvsbn m(784);
+  const double before = mean(m.log_prob(X.slice(0, 0, 500))).item();  // all logits 0: −784 log 2
+  CHECK(before == doctest::Approx(-784 * std::log(2.0)).epsilon(1e-6));
+  fvsbn_fit(m, X, {.epochs = 3, .seed = 1});
+  const double after = mean(m.log_prob(X.slice(0, 0, 500))).item();
+  MESSAGE("FVSBN train log-lik " << before << " -> " << after << " nats after 3 epochs on 2,000 images");
+  CHECK(after > before + 150);  // 60 Adam steps from zero weights
+  check_error([&] { m.log_prob(full({1, 784}, 0.5)); }, {"Fvsbn::log_prob", "0/1"});
+  check_error([&] { fvsbn_fit(m, zeros({4, 10})); }, {"fvsbn_fit", "[N, 784]", "[4,10]"});
 }
 
 TEST_CASE("ch05: a DBN chains its layers; the MLP and the unrolled autoencoder compute its passes") {

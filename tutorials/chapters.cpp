@@ -20,7 +20,7 @@ const std::vector<Chapter>& chapters() {
       {"02", "linear latent models: PCA, PPCA, factor analysis", run_chapter02},
       {"03", "clustering: k-means, GMM, discovering K", run_chapter03},
       {"04", "topic models: pLSA, LDA by Gibbs sampling and variational EM", run_chapter04},
-      {"05", "Boltzmann machines: RBM, AIS, DBN, deep autoencoder", run_chapter05},
+      {"05", "Boltzmann machines: RBM, AIS, DBN, deep autoencoder", run_chapter05, {"rbm", "deep"}},
       {"06", "autoencoders: undercomplete, sparse, denoising, contractive, stacked, convolutional", run_chapter06},
       {"07", "variational autoencoders: ELBO, IWAE, beta-VAE, CVAE, conv VAE", run_chapter07},
       {"08", "GANs: losses, DCGAN, conditional and InfoGAN, metrics", run_chapter08,

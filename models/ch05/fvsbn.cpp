@@ -1,0 +1,59 @@
+// Chapter 05 — the FVSBN (fvsbn.h).
+#include "models/ch05/fvsbn.h"
+
+#include "autodiff/ops.h"
+#include "nn/data.h"
+#include "nn/optim.h"
+#include "tensor/index.h"
+#include "tensor/random.h"
+
+namespace latent::models {
+
+Fvsbn::Fvsbn(int64_t V_) : V(V_) {
+  if (V < 2) fail("Fvsbn", "needs at least 2 visible units, got " + std::to_string(V));
+  W = register_parameter("W", zeros({V, V}));
+  b = register_parameter("b", zeros({V}));
+  std::vector<double> m((size_t)(V * V), 0.0);
+  for (int64_t i = 0; i < V; ++i)
+    for (int64_t j = i + 1; j < V; ++j) m[(size_t)(i * V + j)] = 1;
+  mask = from_vector(m, {V, V}, DType::f32);
+}
+
+Var Fvsbn::forward(const Var& v) {
+  if (v.data().dim() != 2 || v.data().size(1) != V)
+    fail("Fvsbn", "images must be [N, " + std::to_string(V) + "], got " + shape_str(v.data().shape()));
+  // The mask zeroes W_ij for i >= j, so pixel j's logit sees only the pixels before it,
+  // and the gradient of the masked entries is zero: they stay 0 under training.
+  return matmul(v, mul(W, Var(mask))) + b;
+}
+
+Tensor Fvsbn::log_prob(const Tensor& v) const {
+  if (sum(mul(v, 1.0 - v)).item() != 0) fail("Fvsbn::log_prob", "images must be 0/1 (binarise them first)");
+  const Var logits = const_cast<Fvsbn*>(this)->forward(Var(v));
+  return sum(bernoulli_log_prob(logits.data(), v).to(DType::f64), {1});
+}
+
+std::string Fvsbn::describe() const { return "FVSBN(" + std::to_string(V) + " pixels, autoregressive)"; }
+
+void fvsbn_fit(Fvsbn& m, const Tensor& X, const FvsbnFitOptions& opt) {
+  if (X.dim() != 2 || X.size(1) != m.V)
+    fail("fvsbn_fit", "data must be [N, " + std::to_string(m.V) + "], got " + shape_str(X.shape()));
+  if (!opt.dynamic && sum(mul(X, 1.0 - X)).item() != 0)
+    fail("fvsbn_fit", "data must be 0/1 (binarise it, or pass grey levels with dynamic = true)");
+  Generator g(opt.seed);
+  nn::Adam adam(m.parameters(), opt.lr);
+  const int64_t N = X.size(0);
+  for (int64_t e = 0; e < opt.epochs; ++e) {
+    const Tensor perm = permutation(N, &g);
+    for (int64_t s = 0; s + opt.batch_size <= N; s += opt.batch_size) {
+      Tensor xb = index_select(X, 0, perm.slice(0, s, s + opt.batch_size));
+      if (opt.dynamic) xb = binarize_dynamic(xb, g);
+      const Var loss = -mean(sum(bernoulli_log_prob(m.forward(Var(xb)), Var(xb)), {1}));
+      adam.zero_grad();
+      loss.backward();
+      adam.step();
+    }
+  }
+}
+
+}  // namespace latent::models
