@@ -73,22 +73,26 @@ void integrate_1d(Vae& v, const Tensor& x, std::vector<double>& log_px, std::vec
 
 }  // namespace
 
-TEST_CASE("ch07: the ELBO's gradient matches finite differences (Bernoulli, Gaussian, β-VAE, CVAE)") {
+TEST_CASE("ch07: the ELBO's gradient matches finite differences (Bernoulli, Gaussian, β-VAE, CVAE, two tanh layers)") {
   struct Case {
     const char* name;
     Likelihood lik;
     bool learn_var;
     int64_t classes;
     double beta;
+    int64_t depth = 1;
+    bool tanh = false;
   };
   for (const Case& c : {Case{"bernoulli", Likelihood::bernoulli, false, 0, 1.0},
                         Case{"gaussian, learned variance", Likelihood::gaussian, true, 0, 1.0},
                         Case{"gaussian, fixed variance", Likelihood::gaussian, false, 0, 1.0},
                         Case{"beta-VAE", Likelihood::bernoulli, false, 0, 4.0},
-                        Case{"CVAE", Likelihood::bernoulli, false, 3, 1.0}}) {
+                        Case{"CVAE", Likelihood::bernoulli, false, 3, 1.0},
+                        Case{"two tanh layers (Burda et al.)", Likelihood::bernoulli, false, 0, 1.0, 2, true}}) {
     CAPTURE(c.name);
     VaeConfig cfg = tiny(6, 4, 2, 3);
     cfg.likelihood = c.lik, cfg.learn_variance = c.learn_var, cfg.fixed_log_variance = -1.0, cfg.num_classes = c.classes;
+    cfg.depth = c.depth, cfg.tanh = c.tanh;
     Vae v(cfg);
     const Tensor x = c.lik == Likelihood::bernoulli ? binary_data(3, 6, 4) : test::rand64({3, 6}, 4, 0, 1);
     const Tensor y = c.classes ? from_vector_i({0, 2, 1}, {3}) : Tensor();
@@ -343,6 +347,7 @@ TEST_CASE("ch07: the convolutional VAE — shapes, its gradient at sampled weigh
   const Tensor a = cv.decode(Var(z), from_vector_i({0, 0}, {2})).data(), b = cv.decode(Var(z), from_vector_i({1, 7}, {2})).data();
   CHECK(max(abs(a - b)).item() > 0);
   check_error([&] { VaeConfig c; c.arch = VaeArch::conv; c.input = 100; Vae bad(c); }, {"28x28", "input 100"});
+  check_error([&] { VaeConfig c; c.depth = 0; Vae bad(c); }, {"Vae", "depth must be >= 1"});
 }
 
 TEST_CASE("ch07: latent traversals sweep one coordinate of μ(x)") {

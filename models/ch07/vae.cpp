@@ -56,6 +56,8 @@ Vae::Vae(const VaeConfig& c) : cfg_(c) {
                     str(c.latent) + ", num_classes " + str(c.num_classes));
   if (c.dtype != DType::f32 && c.dtype != DType::f64) fail("Vae", "dtype must be f32 or f64");
   const bool conv = c.arch == VaeArch::conv;
+  if (c.depth < 1 || (conv && c.depth != 1))
+    fail("Vae", "depth must be >= 1 (and 1 for the convolutional VAE), got " + str(c.depth));
   if (conv && c.input != 784)
     fail("Vae", "the convolutional VAE is built for 28x28 images (input 784), got input " + str(c.input));
   Generator g(c.seed);
@@ -70,6 +72,10 @@ Vae::Vae(const VaeConfig& c) : cfg_(c) {
   enc_logvar_ = register_module("enc_logvar", make_linear(c.hidden, c.latent, c.dtype, g));
   dec_hidden_ = register_module("dec_hidden", make_linear(c.latent + C, c.hidden, c.dtype, g));
   dec_out_ = register_module("dec_out", make_linear(c.hidden, features, c.dtype, g));
+  for (int64_t l = 1; l < c.depth; ++l) {
+    enc_deep_.push_back(register_module("enc_hidden" + str(l + 1), make_linear(c.hidden, c.hidden, c.dtype, g)));
+    dec_deep_.push_back(register_module("dec_hidden" + str(l + 1), make_linear(c.hidden, c.hidden, c.dtype, g)));
+  }
   if (conv)
     dec_deconv_ = register_module("dec_deconv", nn::make<nn::Sequential>(std::vector<nn::ModulePtr>{
                                                     make_conv<nn::ConvTranspose2d>(64, 32, c.dtype, g),
@@ -81,7 +87,8 @@ Vae::Vae(const VaeConfig& c) : cfg_(c) {
 
 std::string Vae::describe() const {
   std::string s = (cfg_.arch == VaeArch::conv ? "conv VAE 28x28-c32-c64-" : "VAE " + str(cfg_.input) + "-") +
-                  str(cfg_.hidden) + "-" + str(cfg_.latent) + " (";
+                  str(cfg_.hidden) + "-" + (cfg_.depth > 1 ? str(cfg_.hidden) + "-" : "") +
+                  (cfg_.depth > 2 ? "...-" : "") + str(cfg_.latent) + " (" + (cfg_.tanh ? "tanh, " : "");
   s += cfg_.likelihood == Likelihood::bernoulli ? "bernoulli"
        : cfg_.learn_variance                    ? "gaussian, learned variance"
                                                 : "gaussian, fixed variance";
@@ -90,8 +97,13 @@ std::string Vae::describe() const {
 }
 
 std::vector<std::shared_ptr<nn::Linear>> Vae::linears() const {
-  return {enc_hidden_, enc_mu_, enc_logvar_, dec_hidden_, dec_out_};
+  std::vector<std::shared_ptr<nn::Linear>> all = {enc_hidden_, enc_mu_, enc_logvar_, dec_hidden_, dec_out_};
+  all.insert(all.end(), enc_deep_.begin(), enc_deep_.end());
+  all.insert(all.end(), dec_deep_.begin(), dec_deep_.end());
+  return all;
 }
+
+Var Vae::act(const Var& h) const { return cfg_.tanh ? tanh(h) : relu(h); }
 
 Tensor Vae::check_input(const std::string& op, const Tensor& x, const Tensor& y) const {
   if (!x.defined() || x.dim() < 1 || x.numel() != x.size(0) * cfg_.input || x.size(0) < 1)
@@ -123,14 +135,17 @@ Var Vae::with_label(const Var& v, const Tensor& y) const {
 Vae::Posterior Vae::encode(const Var& x, const Tensor& y) {
   // The conv encoder sees images [N, 1, 28, 28]; the label joins after the convolutions.
   const Var features = enc_conv_ ? flatten((*enc_conv_)(reshape(x, {x.size(0), 1, 28, 28})), 1) : x;
-  Var h = relu((*enc_hidden_)(with_label(features, y)));
+  Var h = act((*enc_hidden_)(with_label(features, y)));
+  for (const auto& layer : enc_deep_) h = act((*layer)(h));
   return {(*enc_mu_)(h), (*enc_logvar_)(h)};
 }
 
 Var Vae::decode(const Var& z, const Tensor& y) {
   if (z.dim() != 2 || z.size(1) != cfg_.latent)
     fail("vae decode", "z " + shape_str(z.shape()) + " does not match the latent size [M," + str(cfg_.latent) + "]");
-  Var out = (*dec_out_)(relu((*dec_hidden_)(with_label(z, y))));
+  Var h = act((*dec_hidden_)(with_label(z, y)));
+  for (const auto& layer : dec_deep_) h = act((*layer)(h));
+  Var out = (*dec_out_)(h);
   if (!dec_deconv_) return out;
   const int64_t M = z.size(0);
   return reshape((*dec_deconv_)(reshape(relu(out), {M, 64, 7, 7})), {M, cfg_.input});

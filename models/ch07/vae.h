@@ -53,6 +53,10 @@ enum class VaeArch { mlp, conv };
 struct VaeConfig {
   int64_t input = 784, hidden = 400, latent = 20;
   VaeArch arch = VaeArch::mlp;  // conv needs input = 784 (28x28 images)
+  // MLP only: deterministic hidden layers of `hidden` units on each side (Burda et al. 2016's
+  // one-stochastic-layer model has 2, with tanh), and their nonlinearity.
+  int64_t depth = 1;
+  bool tanh = false;  // false: ReLU
   // > 0: a conditional VAE (Sohn et al. 2015): one_hot(y, num_classes) is appended to the
   // encoder's input and to the decoder's input, so q(z|x,y) and p(x|z,y).
   int64_t num_classes = 0;
@@ -94,15 +98,18 @@ class Vae : public nn::Module {
   // Checks x (and y) for this model and returns x as [N, input] in the model's dtype.
   // Errors name both shapes ("vae: x [3,5] does not match the model's input [N,784]").
   Tensor check_input(const std::string& op, const Tensor& x, const Tensor& y) const;
-  // The Linear layers in order (encoder hidden, μ, log σ², decoder hidden, output): for
+  // The Linear layers in order (encoder hidden, μ, log σ², decoder hidden, output, then the
+  // deeper hidden layers of the encoder and of the decoder when depth > 1): for
   // gradient checks, which rebind their weights.
   std::vector<std::shared_ptr<nn::Linear>> linears() const;
   Var raw_logvar;  // the learned Gaussian log-variance before its floor (undefined otherwise)
 
  private:
   Var with_label(const Var& v, const Tensor& y) const;
+  Var act(const Var& h) const;  // ReLU or tanh (VaeConfig::tanh)
   VaeConfig cfg_;
   std::shared_ptr<nn::Linear> enc_hidden_, enc_mu_, enc_logvar_, dec_hidden_, dec_out_;
+  std::vector<std::shared_ptr<nn::Linear>> enc_deep_, dec_deep_;  // depth > 1: hidden -> hidden
   std::shared_ptr<nn::Sequential> enc_conv_, dec_deconv_;  // VaeArch::conv only
 };
 
