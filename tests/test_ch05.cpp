@@ -300,6 +300,30 @@ TEST_CASE("ch05: AIS from a small RBM to another agrees with both exact log Z") 
   CHECK(r.log_z_base == doctest::Approx(log_z_exact(A) + 2 * std::log(2.0)).epsilon(1e-12));
 }
 
+TEST_CASE("ch05: the two-RBM path's transition leaves p_beta invariant") {
+  // p*_β(v) = exp(((1−β) b_A + β b_B)ᵀv) Π(1 + e^{(1−β)(c_A + vW_A)}) Π(1 + e^{β(c_B + vW_B)}),
+  // enumerated over the 16 states of 4 visible units; exact draws from it, one transition, χ².
+  const Rbm A = small_rbm(4, 2, 41), B = small_rbm(4, 3, 42);
+  const double beta = 0.6;
+  const Tensor Vs = all_states(4);
+  const Tensor log_p = matmul(Vs, (1 - beta) * A.b + beta * B.b) + sum(softplus((1 - beta) * hidden_input(A, Vs)), {1}) +
+                       sum(softplus(beta * hidden_input(B, Vs)), {1});
+  const Tensor p = exp(log_p - log(sum(exp(log_p))).item());
+  Generator g(43);
+  const int64_t n = 20000;
+  const Tensor idx = categorical(p.unsqueeze(0).expand({n, 16}).contiguous(), &g);
+  const Tensor v = ais_transition_from_rbm(B, A, index_select(Vs, 0, idx), beta, g);
+  std::vector<double> count(16, 0.0);
+  for (int64_t r = 0; r < n; ++r) {
+    int s = 0;
+    for (int j = 0; j < 4; ++j) s |= (v.at({r, j}) > 0.5) << j;
+    count[s] += 1;
+  }
+  double chi2 = 0;
+  for (int s = 0; s < 16; ++s) chi2 += (count[s] - n * p.at({s})) * (count[s] - n * p.at({s})) / (n * p.at({s}));
+  CHECK(chi2 < 37.7);  // chi-square, 15 degrees of freedom, p = 0.001
+}
+
 TEST_CASE("ch05: RAISE's weights are unbiased for the annealing model's p_ann(v)") {
   // The reverse chain's importance weight estimates p_ann(v) = (p_A T_1 ... T_K)(v) without bias;
   // on a 4-visible RBM the marginal can be enumerated and compared with the mean weight.

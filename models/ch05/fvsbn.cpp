@@ -22,6 +22,7 @@ Fvsbn::Fvsbn(int64_t V_) : V(V_) {
 Var Fvsbn::forward(const Var& v) {
   if (v.data().dim() != 2 || v.data().size(1) != V)
     fail("Fvsbn", "images must be [N, " + std::to_string(V) + "], got " + shape_str(v.data().shape()));
+  if (v.dtype() != DType::f32) fail("Fvsbn", "images must be float32 (the model's dtype), got " + std::string(dtype_name(v.dtype())));
   // The mask zeroes W_ij for i >= j, so pixel j's logit sees only the pixels before it,
   // and the gradient of the masked entries is zero: they stay 0 under training.
   return matmul(v, mul(W, Var(mask))) + b;
@@ -29,8 +30,10 @@ Var Fvsbn::forward(const Var& v) {
 
 Tensor Fvsbn::log_prob(const Tensor& v) const {
   if (sum(mul(v, 1.0 - v)).item() != 0) fail("Fvsbn::log_prob", "images must be 0/1 (binarise them first)");
-  const Var logits = const_cast<Fvsbn*>(this)->forward(Var(v));
-  return sum(bernoulli_log_prob(logits.data(), v).to(DType::f64), {1});
+  NoGradGuard no_graph;
+  const Tensor x = v.to(DType::f32);
+  const Var logits = const_cast<Fvsbn*>(this)->forward(Var(x));
+  return sum(bernoulli_log_prob(logits.data(), x).to(DType::f64), {1});
 }
 
 std::string Fvsbn::describe() const { return "FVSBN(" + std::to_string(V) + " pixels, autoregressive)"; }

@@ -209,14 +209,31 @@ Tensor sample_exact(const Rbm& m_, int64_t n, Generator& g, int64_t max_units) {
   return sample_units(visible_mean(m_, h), m_.visible, g);
 }
 
-AisResult ais_log_z_from_rbm(const Rbm& B, const Rbm& A, const AisOptions& opt) {
+namespace {
+// The transition of the two-RBM path, given the hidden inputs xa = c_A + vW_A and xb = c_B + vW_B.
+Tensor two_rbm_step(const Rbm& A, const Rbm& B, const Tensor& xa, const Tensor& xb, double beta, Generator& g) {
+  const Tensor ha = bernoulli(sigmoid((1 - beta) * xa), &g), hb = bernoulli(sigmoid(beta * xb), &g);
+  return bernoulli(sigmoid((1 - beta) * visible_input(A, ha) + beta * visible_input(B, hb)), &g);
+}
+void check_two_rbm(const std::string& op, const Rbm& B, const Rbm& A) {
   if (B.visible != Units::bernoulli || B.hidden != Units::bernoulli || A.visible != Units::bernoulli ||
       A.hidden != Units::bernoulli)
-    fail("ais_log_z_from_rbm", "AIS is implemented for binary units; got target " + B.describe() + " and base " +
-                                   A.describe());
+    fail(op, "AIS is implemented for binary units; got target " + B.describe() + " and base " + A.describe());
   if (A.num_visible() != B.num_visible())
-    fail("ais_log_z_from_rbm", "the base " + A.describe() + " and the target " + B.describe() +
-                                   " must have the same visible units");
+    fail(op, "the base " + A.describe() + " and the target " + B.describe() + " must have the same visible units");
+}
+}  // namespace
+
+Tensor ais_transition_from_rbm(const Rbm& B, const Rbm& A_, const Tensor& v, double beta, Generator& g) {
+  check_two_rbm("ais_transition_from_rbm", B, A_);
+  const DType dt = B.W.dtype();
+  const Rbm A{A_.W.to(dt), A_.b.to(dt), A_.c.to(dt), A_.visible, A_.hidden};
+  const Tensor x = v.to(dt);
+  return two_rbm_step(A, B, hidden_input(A, x), hidden_input(B, x), beta, g);
+}
+
+AisResult ais_log_z_from_rbm(const Rbm& B, const Rbm& A, const AisOptions& opt) {
+  check_two_rbm("ais_log_z_from_rbm", B, A);
   if (A.num_hidden() > 20)
     fail("ais_log_z_from_rbm", "the base " + A.describe() + " needs an exact log Z and exact samples: at most 20 hidden units");
   if (opt.runs < 1) fail("ais_log_z_from_rbm", "needs at least one run");
@@ -237,10 +254,7 @@ AisResult ais_log_z_from_rbm(const Rbm& B, const Rbm& A, const AisOptions& opt) 
            sum(softplus((1 - beta) * xa64) - softplus((1 - beta_prev) * xa64), {1}) +
            sum(softplus(beta * xb64) - softplus(beta_prev * xb64), {1});
     beta_prev = beta;
-    if (beta < 1) {  // T_β: both hidden layers given v, then v given both
-      const Tensor ha = bernoulli(sigmoid((1 - beta) * xa), &g), hb = bernoulli(sigmoid(beta * xb), &g);
-      v = bernoulli(sigmoid((1 - beta) * visible_input(a, ha) + beta * visible_input(B, hb)), &g);
-    }
+    if (beta < 1) v = two_rbm_step(a, B, xa, xb, beta, g);  // T_β: both hidden layers given v, then v
   }
   const double log_z_a = log_z_exact(A) + (double)(B.num_hidden() - A.num_hidden()) * std::log(2.0);
   return ais_result(logw.to_vector(), log_z_a, t0);

@@ -65,7 +65,7 @@ struct AisOptions {
 struct AisResult {
   double log_z = 0;                  // log Ẑ_B = log Z_A + log mean w
   double log_z_low = 0, log_z_high = 0;  // log(Ẑ ∓ 3 σ̂), σ̂ = std(w)/√runs (low is −inf when Ẑ < 3σ̂)
-  double log_z_base = 0;
+  double log_z_base = 0;             // log of the start's normaliser (from an RBM A: log Z_A + (H_B − H_A) log 2)
   std::vector<double> log_weights;   // per run
   double seconds = 0;
 };
@@ -91,6 +91,9 @@ Tensor sample_exact(const Rbm& m, int64_t n, Generator& g, int64_t max_units = 2
 // path, so two paths that agree support each other and the higher one wins.
 // base: binary units, at most 20 hidden units (log Z_A and samples exact).
 AisResult ais_log_z_from_rbm(const Rbm& target, const Rbm& base, const AisOptions& opt = {});
+// That path's transition at β: h_A ~ σ((1−β)(c_A + vW_A)), h_B ~ σ(β(c_B + vW_B)), then
+// v' ~ σ((1−β)(b_A + W_A h_A) + β(b_B + W_B h_B)). Leaves p_β invariant.
+Tensor ais_transition_from_rbm(const Rbm& target, const Rbm& base, const Tensor& v, double beta, Generator& g);
 
 // RAISE, reverse annealed importance sampling (Burda, Grosse & Salakhutdinov
 // 2015): the conservative partner of AIS. AIS estimates Z, and its log is

@@ -56,8 +56,9 @@ Vae::Vae(const VaeConfig& c) : cfg_(c) {
                     str(c.latent) + ", num_classes " + str(c.num_classes));
   if (c.dtype != DType::f32 && c.dtype != DType::f64) fail("Vae", "dtype must be f32 or f64");
   const bool conv = c.arch == VaeArch::conv;
-  if (c.depth < 1 || (conv && c.depth != 1))
-    fail("Vae", "depth must be >= 1 (and 1 for the convolutional VAE), got " + str(c.depth));
+  if (c.depth < 1 || (conv && (c.depth != 1 || c.tanh)))
+    fail("Vae", "depth must be >= 1 (depth and tanh are for the MLP VAE only), got depth " + str(c.depth) +
+                    (conv ? " for the convolutional VAE" : ""));
   if (conv && c.input != 784)
     fail("Vae", "the convolutional VAE is built for 28x28 images (input 784), got input " + str(c.input));
   Generator g(c.seed);
@@ -87,8 +88,9 @@ Vae::Vae(const VaeConfig& c) : cfg_(c) {
 
 std::string Vae::describe() const {
   std::string s = (cfg_.arch == VaeArch::conv ? "conv VAE 28x28-c32-c64-" : "VAE " + str(cfg_.input) + "-") +
-                  str(cfg_.hidden) + "-" + (cfg_.depth > 1 ? str(cfg_.hidden) + "-" : "") +
-                  (cfg_.depth > 2 ? "...-" : "") + str(cfg_.latent) + " (" + (cfg_.tanh ? "tanh, " : "");
+                  str(cfg_.hidden) + "-";
+  for (int64_t l = 1; l < cfg_.depth; ++l) s += str(cfg_.hidden) + "-";
+  s += str(cfg_.latent) + " (" + (cfg_.tanh ? "tanh, " : "");
   s += cfg_.likelihood == Likelihood::bernoulli ? "bernoulli"
        : cfg_.learn_variance                    ? "gaussian, learned variance"
                                                 : "gaussian, fixed variance";
