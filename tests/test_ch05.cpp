@@ -51,6 +51,24 @@ std::vector<std::vector<double>> energy_table(const Rbm& m) {
   return E;
 }
 
+// Pearson's χ² of the rows of v [n, 4] (binary) against the distribution p [16] over the 16
+// states (bit j of the state index is column j). Below 37.7 passes at 15 degrees of freedom, p = 0.001.
+double chi2_of_states(const Tensor& v, const Tensor& p) {
+  const int64_t n = v.size(0);
+  std::vector<double> count(16, 0.0);
+  for (int64_t r = 0; r < n; ++r) {
+    int s = 0;
+    for (int j = 0; j < 4; ++j) s |= (v.at({r, j}) > 0.5) << j;
+    count[s] += 1;
+  }
+  double chi2 = 0;
+  for (int s = 0; s < 16; ++s) {
+    const double e = (double)n * p.at({s});
+    chi2 += (count[s] - e) * (count[s] - e) / e;
+  }
+  return chi2;
+}
+
 Tensor binarised_mnist(int64_t n) {
   Mnist mn = load_mnist_embedded();
   return binarize(mn.train.images.slice(0, 0, n).reshape({n, 784}));
@@ -164,18 +182,7 @@ TEST_CASE("ch05: block Gibbs sampling has p(v) as its stationary distribution") 
   // 4000 chains, 30 steps each from uniform noise, then count the visible states.
   Tensor v = bernoulli(full({4000, 4}, 0.5, DType::f64), &g);
   v = gibbs_chain(m, v, 30, g, false);
-  std::vector<double> count(16, 0.0);
-  for (int64_t r = 0; r < 4000; ++r) {
-    int s = 0;
-    for (int j = 0; j < 4; ++j) s |= (v.at({r, j}) > 0.5) << j;
-    count[s] += 1;
-  }
-  double chi2 = 0;
-  for (int s = 0; s < 16; ++s) {
-    const double e = 4000 * p.at({s});
-    chi2 += (count[s] - e) * (count[s] - e) / e;
-  }
-  CHECK(chi2 < 37.7);  // chi-square, 15 degrees of freedom, p = 0.001
+  CHECK(chi2_of_states(v, p) < 37.7);
 }
 
 TEST_CASE("ch05: the CD gradient with the exact model expectation is the log-likelihood gradient") {
@@ -278,15 +285,7 @@ TEST_CASE("ch05: exact samples of a small RBM follow p(v)") {
   const Tensor p = exp(-free_energy(m, all_states(4)) - log_z_exact(m));
   Generator g(13);
   const Tensor v = sample_exact(m, 4000, g);  // no chain, no burn-in: h from the enumerated p(h), then v | h
-  std::vector<double> count(16, 0.0);
-  for (int64_t r = 0; r < 4000; ++r) {
-    int s = 0;
-    for (int j = 0; j < 4; ++j) s |= (v.at({r, j}) > 0.5) << j;
-    count[s] += 1;
-  }
-  double chi2 = 0;
-  for (int s = 0; s < 16; ++s) chi2 += (count[s] - 4000 * p.at({s})) * (count[s] - 4000 * p.at({s})) / (4000 * p.at({s}));
-  CHECK(chi2 < 37.7);  // chi-square, 15 degrees of freedom, p = 0.001
+  CHECK(chi2_of_states(v, p) < 37.7);
 }
 
 TEST_CASE("ch05: AIS from a small RBM to another agrees with both exact log Z") {
@@ -313,15 +312,7 @@ TEST_CASE("ch05: the two-RBM path's transition leaves p_beta invariant") {
   const int64_t n = 20000;
   const Tensor idx = categorical(p.unsqueeze(0).expand({n, 16}).contiguous(), &g);
   const Tensor v = ais_transition_from_rbm(B, A, index_select(Vs, 0, idx), beta, g);
-  std::vector<double> count(16, 0.0);
-  for (int64_t r = 0; r < n; ++r) {
-    int s = 0;
-    for (int j = 0; j < 4; ++j) s |= (v.at({r, j}) > 0.5) << j;
-    count[s] += 1;
-  }
-  double chi2 = 0;
-  for (int s = 0; s < 16; ++s) chi2 += (count[s] - n * p.at({s})) * (count[s] - n * p.at({s})) / (n * p.at({s}));
-  CHECK(chi2 < 37.7);  // chi-square, 15 degrees of freedom, p = 0.001
+  CHECK(chi2_of_states(v, p) < 37.7);
 }
 
 TEST_CASE("ch05: RAISE's weights are unbiased for the annealing model's p_ann(v)") {
