@@ -4,8 +4,6 @@
 #include "autodiff/ops.h"
 #include "nn/data.h"
 #include "nn/optim.h"
-#include "tensor/index.h"
-#include "tensor/random.h"
 
 namespace latent::models {
 
@@ -43,14 +41,12 @@ void fvsbn_fit(Fvsbn& m, const Tensor& X, const FvsbnFitOptions& opt) {
     fail("fvsbn_fit", "data must be [N, " + std::to_string(m.V) + "], got " + shape_str(X.shape()));
   if (!opt.dynamic && sum(mul(X, 1.0 - X)).item() != 0)
     fail("fvsbn_fit", "data must be 0/1 (binarise it, or pass grey levels with dynamic = true)");
-  Generator g(opt.seed);
+  DataLoader loader(TensorDataset(X), opt.batch_size, {.shuffle = true, .seed = opt.seed, .drop_last = true});
+  Generator g_bin(opt.seed ^ 0xbf58476d1ce4e5b9ULL);  // the binarisation's own stream (as train_vae)
   nn::Adam adam(m.parameters(), opt.lr);
-  const int64_t N = X.size(0);
   for (int64_t e = 0; e < opt.epochs; ++e) {
-    const Tensor perm = permutation(N, &g);
-    for (int64_t s = 0; s + opt.batch_size <= N; s += opt.batch_size) {
-      Tensor xb = index_select(X, 0, perm.slice(0, s, s + opt.batch_size));
-      if (opt.dynamic) xb = binarize_dynamic(xb, g);
+    for (auto& b : loader) {
+      const Tensor xb = opt.dynamic ? binarize_dynamic(b.x, g_bin) : b.x;
       const Var loss = -mean(sum(bernoulli_log_prob(m.forward(Var(xb)), Var(xb)), {1}));
       adam.zero_grad();
       loss.backward();

@@ -179,15 +179,20 @@ AisResult ais_log_z(const Rbm& m, const Tensor& bA_, const AisOptions& opt) {
   return ais_result(logw.to_vector(), log_z_base(bA_, m.num_hidden()), t0);
 }
 
-Tensor sample_exact(const Rbm& m_, int64_t n, Generator& g, int64_t max_units) {
+namespace {
+// p(h) of a small binary hidden layer, enumerated once: its unnormalised CDF over the 2^H
+// states (scaled by e^−max) and log Z = max + log(total mass), which is log_z_exact's value.
+struct HiddenTable {
+  std::vector<double> cdf;
+  double log_z = 0;
+};
+HiddenTable hidden_table(const std::string& op, const Rbm& m_, int64_t max_units) {
   const int64_t H = m_.num_hidden();
-  if (H == 0) fail("sample_exact", "the RBM has no weights (make it with rbm_init)");
+  if (H == 0) fail(op, "the RBM has no weights (make it with rbm_init)");
   if (m_.hidden != Units::bernoulli || H > max_units)
-    fail("sample_exact", m_.describe() + ": exact sampling enumerates the hidden layer, which must be binary with at most " +
-                             std::to_string(max_units) + " units");
-  if (n < 1) fail("sample_exact", "needs n >= 1 samples, got " + std::to_string(n));
+    fail(op, m_.describe() + ": exact sampling enumerates the hidden layer, which must be binary with at most " +
+                 std::to_string(max_units) + " units");
   const Rbm m{m_.W.to(DType::f64), m_.b.to(DType::f64), m_.c.to(DType::f64), m_.visible, m_.hidden};
-  // log p*(h) for all 2^H states, then the CDF of p(h).
   const int64_t total = int64_t(1) << H, chunk = std::min<int64_t>(total, 4096);
   std::vector<double> lp;
   lp.reserve((size_t)total);
@@ -196,17 +201,30 @@ Tensor sample_exact(const Rbm& m_, int64_t n, Generator& g, int64_t max_units) {
     lp.insert(lp.end(), t.begin(), t.end());
   }
   const double mx = *std::max_element(lp.begin(), lp.end());
-  std::vector<double> cdf(lp.size());
+  HiddenTable tab;
+  tab.cdf.resize(lp.size());
   double acc = 0;
-  for (size_t i = 0; i < lp.size(); ++i) cdf[i] = (acc += std::exp(lp[i] - mx));
+  for (size_t i = 0; i < lp.size(); ++i) tab.cdf[i] = (acc += std::exp(lp[i] - mx));
+  tab.log_z = mx + std::log(acc);
+  return tab;
+}
+// n draws h ~ p(h) by inverse CDF, then v ~ p(v | h).
+Tensor draw_from_table(const Rbm& m, const HiddenTable& tab, int64_t n, Generator& g) {
+  const int64_t H = m.num_hidden(), total = (int64_t)tab.cdf.size();
   std::vector<double> hs((size_t)(n * H));
   for (int64_t r = 0; r < n; ++r) {
-    const double u = g.next_uniform() * acc;
-    const int64_t state = std::min<int64_t>(total - 1, std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+    const double u = g.next_uniform() * tab.cdf.back();
+    const int64_t state = std::min<int64_t>(total - 1, std::upper_bound(tab.cdf.begin(), tab.cdf.end(), u) - tab.cdf.begin());
     for (int64_t j = 0; j < H; ++j) hs[(size_t)(r * H + j)] = (double)((state >> j) & 1);
   }
-  const Tensor h = from_vector(hs, {n, H}, DType::f64).to(m_.W.dtype());
-  return sample_units(visible_mean(m_, h), m_.visible, g);
+  const Tensor h = from_vector(hs, {n, H}, DType::f64).to(m.W.dtype());
+  return sample_units(visible_mean(m, h), m.visible, g);
+}
+}  // namespace
+
+Tensor sample_exact(const Rbm& m, int64_t n, Generator& g, int64_t max_units) {
+  if (n < 1) fail("sample_exact", "needs n >= 1 samples, got " + std::to_string(n));
+  return draw_from_table(m, hidden_table("sample_exact", m, max_units), n, g);
 }
 
 namespace {
@@ -243,7 +261,8 @@ AisResult ais_log_z_from_rbm(const Rbm& B, const Rbm& A, const AisOptions& opt) 
   const Tensor db64 = B.b.to(DType::f64) - A.b.to(DType::f64);
   const std::vector<double> betas = ais_schedule(opt.n_betas);
   Generator g(opt.seed);
-  Tensor v = sample_exact(a, opt.runs, g);  // v_1 ~ p_A exactly
+  const HiddenTable tab = hidden_table("ais_log_z_from_rbm", A, 20);  // one enumeration: A's samples and log Z_A
+  Tensor v = draw_from_table(a, tab, opt.runs, g);                     // v_1 ~ p_A exactly
   Tensor logw = zeros({opt.runs}, DType::f64);
   double beta_prev = 0;
   for (double beta : betas) {
@@ -256,7 +275,7 @@ AisResult ais_log_z_from_rbm(const Rbm& B, const Rbm& A, const AisOptions& opt) 
     beta_prev = beta;
     if (beta < 1) v = two_rbm_step(a, B, xa, xb, beta, g);  // T_β: both hidden layers given v, then v
   }
-  const double log_z_a = log_z_exact(A) + (double)(B.num_hidden() - A.num_hidden()) * std::log(2.0);
+  const double log_z_a = tab.log_z + (double)(B.num_hidden() - A.num_hidden()) * std::log(2.0);
   return ais_result(logw.to_vector(), log_z_a, t0);
 }
 
