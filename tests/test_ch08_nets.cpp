@@ -197,6 +197,21 @@ TEST_CASE("ch08: BEGAN's autoencoder discriminator scores by reconstruction erro
   const GanStepStats st = one_image_step(*gan.generator, *gan.discriminator, t);
   CHECK(st.began_m > 0);
   CHECK((st.began_k >= 0 && st.began_k <= 1));
+
+  // BEGAN's setting turns batch norm off in D, and that includes D's decoder: each example's
+  // score is then its own. An image scores the same among five others as among five copies of
+  // itself. With batch norm in the decoder, a batch of copies (a collapsed G) would be
+  // reconstructed from the normalisation's offsets alone, whatever the image.
+  GanNetConfig nb = c;
+  nb.d_batch_norm = false;
+  Gan plain(nb);
+  for (const auto& [name, b] : plain.discriminator->named_buffers())
+    CHECK_MESSAGE(name.find("running") == std::string::npos, name);
+  plain.discriminator->train();
+  const double among_others = plain.discriminator->run(Var(x)).score.data().at({0, 0});
+  const Tensor copies = x.slice(0, 0, 1).expand({6, 1, 28, 28}).contiguous();
+  const Tensor s = plain.discriminator->run(Var(copies)).score.data();
+  for (int64_t i = 0; i < 6; ++i) CHECK(s.at({i, 0}) == doctest::Approx(among_others).epsilon(1e-5));
 }
 
 TEST_CASE("ch08: the tricks (pixel norm, equalised lr, minibatch stddev, minibatch discrimination) in a DCGAN step") {

@@ -2,6 +2,8 @@
 // reparameterisation trick at work, samples, interpolations, the 2-d latent
 // manifold, β-VAE traversals, a conditional VAE's digits by class, the
 // importance-weighted log-likelihood, IWAE training and a convolutional VAE.
+// Three parts (--part): vae (Burda et al.'s model and schedule, its NLL; the
+// full setting's 3,280 epochs resume from per-stage checkpoints), iwae, side.
 // Read along: docs/07-variational-autoencoders.md.
 #include <chrono>
 #include <cmath>
@@ -23,17 +25,29 @@ using Clock = std::chrono::steady_clock;
 // Everything that differs between the quick tour and the full setting.
 struct Setting {
   std::string name;
-  int64_t hidden, latent, epochs;  // the main VAE (Bernoulli decoder, dynamic binarisation)
-  int64_t side_epochs;             // the 2-d, β-VAE, CVAE and conv models
-  int64_t iw_k, iw_images;         // importance samples per test image, test images scored
-  int64_t iwae_k, iwae_epochs;     // IWAE training
+  VaeConfig vae;            // the main VAE (Bernoulli decoder, dynamic binarisation)
+  int64_t stages;           // of Burda et al.'s schedule: stage i is 3^i epochs (burda_schedule)
+  int64_t side_hidden, side_epochs;  // the 2-d, β-VAE, CVAE and conv models
+  int64_t iw_k, iw_images;  // importance samples per test image, test images scored
+  int64_t iwae_k, iwae_stages;  // IWAE training, beside a VAE given the same stages
 };
 
 Setting setting_for(bool quick) {
-  if (quick) return {"quick: embedded 2,000 train / 500 test", 200, 20, 15, 10, 200, 200, 5, 5};
-  // Full: one stochastic layer as Burda et al. 2016 (50 latent units); one hidden layer of 500
-  // ReLUs instead of their two of 200 tanh, and far fewer epochs than their 3,280.
-  return {"full: 60,000 train / 10,000 test", 500, 50, 300, 30, 5000, 10000, 50, 30};
+  // Burda et al. 2016's one-stochastic-layer model: 784-200-200-50, tanh, in both settings
+  // (the quick tour with 20 latent units). Full: their whole schedule, 3,280 epochs.
+  const VaeConfig burda{.hidden = 200, .latent = 50, .depth = 2, .tanh = true};
+  if (quick) {
+    VaeConfig small = burda;
+    small.latent = 20;
+    return {"quick: embedded 2,000 train / 500 test", small, 4, 200, 10, 200, 200, 5, 3};
+  }
+  return {"full: 60,000 train / 10,000 test", burda, 8, 500, 30, 5000, 10000, 50, 4};
+}
+
+int64_t epochs_of(int64_t stages) {
+  int64_t n = 0;
+  for (const VaeStage& s : burda_schedule(stages)) n += s.epochs;
+  return n;
 }
 
 // Binarised test images, fixed once (a Bernoulli draw of the grey levels, seeded): every model
@@ -69,6 +83,30 @@ Vae train(Tutorial& T, const std::string& label, VaeConfig cfg, const Tensor& X,
   return vae;
 }
 
+// Burda et al.'s schedule, stage by stage, with a line per stage and the test -ELBO after it.
+// checkpoints: a file prefix (the full setting), so a run of hours resumes after its last
+// finished stage; empty: nothing written.
+Vae train_staged(Tutorial& T, const std::string& label, const VaeConfig& cfg, const Tensor& X, int64_t stages,
+                 const Tensor& Xtest, int64_t iwae_k = 0, const std::string& checkpoints = "") {
+  Vae vae(cfg);
+  const auto t0 = Clock::now();
+  Generator g(cfg.seed + 100);
+  VaeTrainOptions opt{.batch_size = 100, .binarize = true, .iwae_k = iwae_k, .seed = cfg.seed + 10};
+  int64_t done = 0;
+  const int64_t resumed = train_vae_staged(vae, X, Tensor(), burda_schedule(stages), opt, checkpoints,
+                                           [&](const VaeStage& s, bool from_file) {
+    done += s.epochs;
+    T.say("    " + label + " stage " + std::to_string(s.index) + ": " + std::to_string(s.epochs) + " epochs at " +
+          fmt("%.2e", s.lr) + (from_file ? " (loaded from its checkpoint)" : "") + ", " + std::to_string(done) +
+          " epochs in all: test -ELBO " + nats(-evaluate_elbo(vae, Xtest, Tensor(), g).elbo()) + " nats, " +
+          fmt("%.0f s", seconds_since(t0)));
+  });
+  T.say("  " + label + ": " + vae.describe() + ", " + std::to_string(done) + " epochs (stages 0-" +
+        std::to_string(stages - 1) + ") in " + fmt("%.0f s", seconds_since(t0)) +
+        (resumed > 0 ? " (" + std::to_string(resumed) + " stage(s) loaded from earlier runs' checkpoints)" : ""));
+  return vae;
+}
+
 }  // namespace
 
 void run_chapter07(Tutorial& T) {
@@ -83,67 +121,91 @@ void run_chapter07(Tutorial& T) {
   const Tensor Xtest = binarised(data.test.images.reshape({data.test.size(), 784}), 100 + seed);
   const Tensor ytrain = data.train.labels, ytest = data.test.labels;
 
-  T.step("The ELBO, and its two terms",
-         "log p(x) >= ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)). The encoder outputs mu and log sigma^2;\n"
-         "z = mu + sigma * eps moves the randomness into eps, so gradients reach the encoder through z.\n"
-         "Minimising -ELBO trades reconstruction (first term) against staying close to the prior (KL).");
-  VaeConfig cfg{.hidden = S.hidden, .latent = S.latent, .seed = seed + 1};
-  Vae vae = train(T, "VAE", cfg, X, Tensor(), S.epochs);
+  const std::string arch = "784-" + std::to_string(S.vae.hidden) + "-" + std::to_string(S.vae.hidden) + "-" +
+                           std::to_string(S.vae.latent) + " tanh";
+  if (T.runs_part("vae")) {
+    T.step("The ELBO, and its two terms",
+           "log p(x) >= ELBO = E_q[log p(x|z)] - KL(q(z|x) || p(z)). The encoder outputs mu and log sigma^2;\n"
+           "z = mu + sigma * eps moves the randomness into eps, so gradients reach the encoder through z.\n"
+           "Minimising -ELBO trades reconstruction (first term) against staying close to the prior (KL).\n"
+           "The model and schedule are Burda et al. 2016's: two tanh layers of 200 on each side, and stage i\n"
+           "of training runs 3^i epochs at Adam rate 1e-3 * 10^(-i/7) (" + std::to_string(S.stages) + " stages, " +
+               std::to_string(epochs_of(S.stages)) + " epochs; batch 100 where they used 20).");
+    VaeConfig cfg = S.vae;
+    cfg.seed = seed + 1;
+    // The full run takes hours: each stage's weights are kept, and a rerun resumes after the last.
+    Vae vae = train_staged(T, "VAE", cfg, X, S.stages, Xtest, 0, quick ? "" : T.path("vae_full_"));
+    Generator g(seed + 2);
+    const ElboTerms e = evaluate_elbo(vae, Xtest, Tensor(), g);
+    T.say("  test: reconstruction " + nats(e.recon) + " + KL " + nats(e.kl) + " = -ELBO " + nats(-e.elbo()) +
+          " nats per image");
+    const std::string trained = S.name + ", " + arch + ", " + std::to_string(epochs_of(S.stages)) + " epochs";
+    T.figure({"VAE test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
+
+    T.step("Reconstructions, samples, interpolation",
+           "Reconstructions decode z = mu(x). Samples decode z ~ N(0, I): the prior is where the decoder\n"
+           "must be good, and the KL term is what pulls the codes there. Interpolation walks a straight\n"
+           "line between two digits' codes.");
+    grid(T, "reconstructions.png", concat({Xtest.slice(0, 0, 10), reconstruct(vae, Xtest.slice(0, 0, 10))}, 0), 10,
+         "top: test digits; bottom: reconstructions");
+    grid(T, "samples.png", sample_prior(vae, 100, g), 10, "100 samples from the prior (decoder means)");
+    std::vector<Tensor> rows;
+    for (int64_t i = 0; i < 5; ++i)
+      rows.push_back(interpolate(vae, Xtest.slice(0, 2 * i, 2 * i + 1), Xtest.slice(0, 2 * i + 1, 2 * i + 2), 10));
+    grid(T, "interpolations.png", concat(rows, 0), 10, "each row: the decoded line between two test digits' codes");
+
+    T.step("The log-likelihood, by importance sampling",
+           "log p(x) = log E_q[p(x,z)/q(z|x)] >= E_q[log p(x,z)/q(z|x)] = ELBO. With k samples the average\n"
+           "of the k weights sits inside the log: the bound tightens as k grows (Burda et al. 2016), and at\n"
+           "k = 5000 it is the standard estimate of a VAE's negative log-likelihood.");
+    const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));
+    auto t0 = Clock::now();
+    const double nll = -mean(iw_log_likelihood(vae, Xiw, Tensor(), S.iw_k, g)).item();
+    const double elbo_sub = -evaluate_elbo(vae, Xiw, Tensor(), g).elbo();
+    T.say("  on " + std::to_string(Xiw.size(0)) + " test images: -ELBO " + nats(elbo_sub) + ", NLL (k = " +
+          std::to_string(S.iw_k) + ") " + nats(nll) + " nats, in " + fmt("%.0f s", seconds_since(t0)));
+    T.figure({"VAE test NLL (IW, k=" + std::to_string(S.iw_k) + ")", nll, "nats",
+              "86.76 (Burda et al. 2016, VAE k=1, 3,280 epochs)",
+              trained + ", " + std::to_string(Xiw.size(0)) + " test images"});
+  }
+
+  if (T.runs_part("iwae")) {
+    T.step("Training on the IWAE bound",
+           "Maximise the k-sample bound instead of the ELBO: the encoder no longer has to cover the\n"
+           "posterior with one Gaussian, since k weighted samples may share the work (Burda et al. 2016).\n"
+           "Each step decodes k samples per image, so k = " + std::to_string(S.iwae_k) + " costs about " +
+               std::to_string(S.iwae_k) + " times the decoder's work.\nBoth models here get the same first " +
+               std::to_string(S.iwae_stages) + " stages (" + std::to_string(epochs_of(S.iwae_stages)) +
+               " epochs) of the schedule, not the 3,280 epochs of the paper's figures.");
+    VaeConfig cfg = S.vae;
+    cfg.seed = seed + 3;
+    Vae vae = train_staged(T, "VAE (k=1)", cfg, X, S.iwae_stages, Xtest);
+    Vae iwae = train_staged(T, "IWAE k=" + std::to_string(S.iwae_k), cfg, X, S.iwae_stages, Xtest, S.iwae_k);
+    const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));
+    Generator g(seed + 2);
+    const double nll_vae = -mean(iw_log_likelihood(vae, Xiw, Tensor(), S.iw_k, g)).item();
+    const double nll_iwae = -mean(iw_log_likelihood(iwae, Xiw, Tensor(), S.iw_k, g)).item();
+    T.say("  NLL (k = " + std::to_string(S.iw_k) + ", " + std::to_string(Xiw.size(0)) + " test images) after " +
+          std::to_string(epochs_of(S.iwae_stages)) + " epochs each: VAE " + nats(nll_vae) + ", IWAE " + nats(nll_iwae) +
+          " nats");
+    const std::string same = S.name + ", " + arch + ", " + std::to_string(epochs_of(S.iwae_stages)) + " epochs (stages 0-" +
+                             std::to_string(S.iwae_stages - 1) + ")";
+    T.figure({"VAE k=1 test NLL, same budget as the IWAE", nll_vae, "nats", "the IWAE row's comparison", same});
+    T.figure({"IWAE k=" + std::to_string(S.iwae_k) + " test NLL", nll_iwae, "nats",
+              "84.78 (Burda et al. 2016, IWAE k=50, 3,280 epochs)", same});
+  }
+
+  if (!T.runs_part("side")) return;
   Generator g(seed + 2);
-  const ElboTerms e = evaluate_elbo(vae, Xtest, Tensor(), g);
-  T.say("  test: reconstruction " + nats(e.recon) + " + KL " + nats(e.kl) + " = -ELBO " + nats(-e.elbo()) +
-        " nats per image");
-  T.figure({"VAE test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower",
-            S.name + ", 784-" + std::to_string(S.hidden) + "-" + std::to_string(S.latent) + ", " +
-                std::to_string(S.epochs) + " epochs"});
-
-  T.step("Reconstructions, samples, interpolation",
-         "Reconstructions decode z = mu(x). Samples decode z ~ N(0, I): the prior is where the decoder\n"
-         "must be good, and the KL term is what pulls the codes there. Interpolation walks a straight\n"
-         "line between two digits' codes.");
-  grid(T, "reconstructions.png", concat({Xtest.slice(0, 0, 10), reconstruct(vae, Xtest.slice(0, 0, 10))}, 0), 10,
-       "top: test digits; bottom: reconstructions");
-  grid(T, "samples.png", sample_prior(vae, 100, g), 10, "100 samples from the prior (decoder means)");
-  std::vector<Tensor> rows;
-  for (int64_t i = 0; i < 5; ++i)
-    rows.push_back(interpolate(vae, Xtest.slice(0, 2 * i, 2 * i + 1), Xtest.slice(0, 2 * i + 1, 2 * i + 2), 10));
-  grid(T, "interpolations.png", concat(rows, 0), 10, "each row: the decoded line between two test digits' codes");
-
-  T.step("The log-likelihood, by importance sampling",
-         "log p(x) = log E_q[p(x,z)/q(z|x)] >= E_q[log p(x,z)/q(z|x)] = ELBO. With k samples the average\n"
-         "of the k weights sits inside the log: the bound tightens as k grows (Burda et al. 2016), and at\n"
-         "k = 5000 it is the standard estimate of a VAE's negative log-likelihood.");
-  const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));
-  auto t0 = Clock::now();
-  const double nll = -mean(iw_log_likelihood(vae, Xiw, Tensor(), S.iw_k, g)).item();
-  const double elbo_sub = -evaluate_elbo(vae, Xiw, Tensor(), g).elbo();
-  T.say("  on " + std::to_string(Xiw.size(0)) + " test images: -ELBO " + nats(elbo_sub) + ", NLL (k = " +
-        std::to_string(S.iw_k) + ") " + nats(nll) + " nats, in " + fmt("%.0f s", seconds_since(t0)));
-  T.figure({"VAE test NLL (IW, k=" + std::to_string(S.iw_k) + ")", nll, "nats",
-            "86.76 (Burda et al. 2016, VAE k=1, 3,280 epochs)",
-            S.name + ", 784-" + std::to_string(S.hidden) + "-" + std::to_string(S.latent) + ", " +
-                std::to_string(S.epochs) + " epochs, " + std::to_string(Xiw.size(0)) + " test images"});
-
-  T.step("Training on the IWAE bound",
-         "Maximise the k-sample bound instead of the ELBO: the encoder no longer has to cover the\n"
-         "posterior with one Gaussian, since k weighted samples may share the work (Burda et al. 2016).");
-  Vae iwae = train(T, "IWAE k=" + std::to_string(S.iwae_k), {.hidden = S.hidden, .latent = S.latent, .seed = seed + 3},
-                   X, Tensor(), S.iwae_epochs, 1.0, S.iwae_k);
-  const double nll_iwae = -mean(iw_log_likelihood(iwae, Xiw, Tensor(), S.iw_k, g)).item();
-  T.say("  NLL (k = " + std::to_string(S.iw_k) + "): IWAE " + nats(nll_iwae) + " nats after " +
-        std::to_string(S.iwae_epochs) + " epochs (the VAE above: " + nats(nll) + " after " + std::to_string(S.epochs) + ")");
-  T.figure({"IWAE k=" + std::to_string(S.iwae_k) + " test NLL", nll_iwae, "nats", "84.78 (Burda et al. 2016, IWAE k=50)",
-            S.name + ", " + std::to_string(S.iwae_epochs) + " epochs"});
-
   T.step("A 2-d latent space", "With two latent units the whole learned manifold fits on a page (Kingma & Welling\n"
                                "2014, fig. 4): decode a grid of z at equal-probability quantiles of the prior.");
-  Vae v2 = train(T, "2-d VAE", {.hidden = S.hidden, .latent = 2, .seed = seed + 4}, X, Tensor(), S.side_epochs);
+  Vae v2 = train(T, "2-d VAE", {.hidden = S.side_hidden, .latent = 2, .seed = seed + 4}, X, Tensor(), S.side_epochs);
   grid(T, "manifold.png", manifold_grid(v2, 20), 20, "the decoder over a 20 x 20 grid of the 2-d latent space");
 
   T.step("beta-VAE: pressing the code towards the factorised prior",
          "beta > 1 weighs the KL more (Higgins et al. 2017): fewer nats pass through the code, and each\n"
          "coordinate tends to control one factor. Traversals sweep one coordinate of mu(x) over [-3, 3].");
-  VaeConfig cb{.hidden = S.hidden, .latent = 10, .seed = seed + 5};
+  VaeConfig cb{.hidden = S.side_hidden, .latent = 10, .seed = seed + 5};
   for (double beta : {1.0, 4.0}) {
     Vae vb = train(T, "beta = " + fmt("%g", beta), cb, X, Tensor(), S.side_epochs, beta);
     const ElboTerms tb = evaluate_elbo(vb, Xtest, Tensor(), g);
@@ -162,7 +224,7 @@ void run_chapter07(Tutorial& T) {
   // A small code (2 units, as Sohn et al.'s MNIST figures use few): with 20 units a briefly trained
   // CVAE can carry the digit's identity in z and ignore y.
   const int64_t cl = 2;
-  Vae cv = train(T, "CVAE", {.hidden = S.hidden, .latent = cl, .num_classes = 10, .seed = seed + 6}, X, ytrain,
+  Vae cv = train(T, "CVAE", {.hidden = S.side_hidden, .latent = cl, .num_classes = 10, .seed = seed + 6}, X, ytrain,
                  2 * S.side_epochs);
   const Tensor z = normal({10, cl}, 0, 1, DType::f32, &g);
   std::vector<Tensor> by_class;
@@ -177,7 +239,7 @@ void run_chapter07(Tutorial& T) {
 
   T.step("A convolutional VAE", "Strided convolutions in the encoder, transposed convolutions in the decoder:\n"
                                 "the same objective, far fewer weights per pixel.");
-  Vae conv = train(T, "conv VAE", {.hidden = 256, .latent = S.latent, .arch = VaeArch::conv, .seed = seed + 7}, X,
+  Vae conv = train(T, "conv VAE", {.hidden = 256, .latent = S.vae.latent, .arch = VaeArch::conv, .seed = seed + 7}, X,
                    Tensor(), S.side_epochs);
   const ElboTerms ecv = evaluate_elbo(conv, Xtest, Tensor(), g);
   T.say("  test -ELBO " + nats(-ecv.elbo()) + " nats (reconstruction " + nats(ecv.recon) + ", KL " + nats(ecv.kl) + ")");

@@ -133,6 +133,24 @@ void ring_toy(Tutorial& T, const Setting& S) {
     T.figure({"ring modes covered, wgan, clip 0.05, " + count(S.ring_wgan_long_steps) + " D steps", row.mean_modes(), "of 8",
               "8 (every loss covers all 8 modes)", S.name + ", lr decayed to 0, mean of " + count(S.ring_seeds) + " seeds"});
   }
+  if (!S.ring_mbstd_losses.empty())
+    T.say("  The cure tried last: the minibatch-stddev feature in D (Karras et al. 2018) for " +
+          loss_names(S.ring_mbstd_losses) + ", the losses\n  whose G can let a mode starve when D judges one sample at a time.");
+  for (GanLoss loss : S.ring_mbstd_losses) {
+    // Minibatch stddev (Karras et al. 2018, §3): D sees how spread the batch is, so a G that
+    // lets a mode starve is told so by the whole batch, not one sample at a time.
+    RingRow row;
+    for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
+      RingRun run = ring_setting(loss, (uint64_t)seed);
+      run.net.minibatch_stddev = true, run.steps = S.ring_steps;
+      const RingResult r = train_ring(run);
+      row.add(r.coverage, r.seconds, S.ring_seeds);
+    }
+    table += row.line(gan_loss_name(loss), "   (minibatch stddev in D)");
+    T.figure({"ring modes covered, " + gan_loss_name(loss) + ", minibatch stddev", row.mean_modes(), "of 8",
+              "8 (every loss covers all 8 modes)",
+              S.name + ", " + count(S.ring_steps) + " D steps, mean of " + count(S.ring_seeds) + " seeds"});
+  }
   T.say(table);
   T.say("  G is continuous, so a G that covers several modes also puts a few samples on the paths between\n"
         "  them: the high-quality fraction counts those. A collapsed G shows as a low mode count.");

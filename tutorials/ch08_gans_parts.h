@@ -23,9 +23,12 @@ struct Setting {
   // nets and optimisers). NS and WGAN-GP are pictured over training when present.
   std::vector<GanLoss> ring_losses;
   int64_t ring_steps = 5000, ring_seeds = 1;
-  // > 0: one more row, the clipped WGAN with a clip scaled to the ring (0.1), this many D steps
+  // > 0: one more row, the clipped WGAN with a clip scaled to the ring (0.05), this many D steps
   // and the learning rates decayed to 0 (ring_toy.h's RingRun::lr_decay), ring_seeds seeds.
   int64_t ring_wgan_long_steps = 0;
+  // A cure for the misses: these losses again with the minibatch-stddev feature in D
+  // (GanNetConfig::minibatch_stddev), ring_steps D steps, ring_seeds seeds.
+  std::vector<GanLoss> ring_mbstd_losses;
   // The main DCGAN, the cGAN and InfoGAN (NS loss, Adam with β1 0.5): width of G and D, epochs,
   // batch, learning rate (the quick run on 2,000 images takes more, smaller steps at a higher
   // rate to draw digits within a few hundred steps).

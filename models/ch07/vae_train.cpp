@@ -1,8 +1,11 @@
 // Chapter 07 — training a VAE by minibatch Adam on −ELBO (or the IWAE bound),
 // see vae.h.
 #include <chrono>
+#include <cmath>
+#include <filesystem>
 
 #include "models/ch07/vae.h"
+#include "nn/checkpoint.h"
 #include "nn/data.h"
 #include "nn/optim.h"
 #include "nn/progress.h"
@@ -49,6 +52,46 @@ VaeEpoch train_vae(Vae& vae, const Tensor& x_, const Tensor& y, const VaeTrainOp
     if (opt.on_epoch) opt.on_epoch(last);
   }
   return last;
+}
+
+std::vector<VaeStage> burda_schedule(int64_t stages) {
+  if (stages < 1 || stages > 12) fail("burda_schedule", "needs 1 <= stages <= 12, got " + std::to_string(stages));
+  std::vector<VaeStage> out;
+  int64_t epochs = 1;
+  for (int64_t i = 0; i < stages; ++i, epochs *= 3)
+    out.push_back({i, epochs, 1e-3 * std::pow(10.0, -(double)i / 7.0)});
+  return out;
+}
+
+int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::vector<VaeStage>& stages,
+                         const VaeTrainOptions& opt, const std::string& checkpoint_prefix,
+                         const std::function<void(const VaeStage&, bool)>& on_stage) {
+  int64_t resumed = 0;
+  for (const VaeStage& s : stages) {
+    const std::string file = checkpoint_prefix + "stage" + std::to_string(s.index) + ".ckpt";
+    if (!checkpoint_prefix.empty() && std::filesystem::exists(file)) {
+      // Check what the file says it is before touching the model.
+      const auto saved = load_tensors(file);
+      const auto meta = [&](const std::string& k) {
+        const auto it = saved.find("meta." + k);
+        return it == saved.end() ? -1.0 : it->second.item();
+      };
+      if ((int64_t)meta("stage") != s.index || (int64_t)meta("epochs") != s.epochs)
+        fail("train_vae_staged", file + " was not written after stage " + std::to_string(s.index) + " of " +
+                                     std::to_string(s.epochs) + " epochs; delete it to train that stage");
+      load_checkpoint(file, vae);  // strict: a file of another architecture is an error
+      ++resumed;
+      if (on_stage) on_stage(s, true);
+      continue;
+    }
+    VaeTrainOptions o = opt;
+    o.epochs = s.epochs, o.lr = s.lr, o.seed = opt.seed + (uint64_t)s.index;
+    train_vae(vae, x, y, o);
+    if (!checkpoint_prefix.empty())
+      save_checkpoint(file, vae, nullptr, nullptr, {{"stage", (double)s.index}, {"epochs", (double)s.epochs}, {"lr", s.lr}});
+    if (on_stage) on_stage(s, false);
+  }
+  return resumed;
 }
 
 }  // namespace latent::models

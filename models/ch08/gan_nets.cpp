@@ -223,6 +223,12 @@ GanDiscriminator::GanDiscriminator(const GanNetConfig& c) : cfg_(c) {
     dc.latent = LatentSpec{c.began_code, 0, 0, 0};
     dc.seed = c.seed ^ 0x2545f4914f6cdd1dULL;
     dc.dtype = DType::f32;
+    // The decoder is part of D, so it follows D's batch-norm switch, not G's. With batch norm
+    // here, a batch of identical fakes has identical codes, which normalise to 0: the decoder
+    // then outputs one learned image whatever the code, and can reconstruct a collapsed G's
+    // sample perfectly. G, which minimises that reconstruction error, is rewarded for
+    // collapsing. BEGAN itself uses no batch norm (Berthelot et al. 2017, model architecture).
+    dc.g_batch_norm = c.d_batch_norm;
     decoder_ = register_module("decoder", std::make_shared<GanGenerator>(dc));
   } else {
     head_ = register_module("head", mk.linear(head_in, 1, c.arch == GanArch::mlp));
