@@ -16,14 +16,15 @@ std::string str(int64_t v) { return std::to_string(v); }
 
 // Builds layers with seeded initial weights. DCGAN: every weight N(0, 0.02²),
 // batch-norm scales N(1, 0.02²), biases 0 (Radford et al. §4, as the PyTorch
-// example's weights_init). MLP: PyTorch's default U(−1/√fan_in, 1/√fan_in).
+// example's weights_init); with he_init, weights N(0, 2/fan_in) (He et al. 2015).
+// MLP: PyTorch's default U(−1/√fan_in, 1/√fan_in).
 // Equalised layers: N(0, 1), scaled at run time (gan_tricks.h).
 struct LayerMaker {
   const GanNetConfig& c;
   Generator g;
   void init(Var& w, Var& b, int64_t fan_in) {
     if (c.arch == GanArch::dcgan) {
-      nn::init::normal(w, 0, 0.02, &g);
+      nn::init::normal(w, 0, c.he_init ? std::sqrt(2.0 / (double)fan_in) : 0.02, &g);
       if (b.defined()) nn::init::constant(b, 0);
     } else {
       const double a = 1 / std::sqrt((double)fan_in);
@@ -43,11 +44,13 @@ struct LayerMaker {
     init(l->weight, l->bias, in * k * k);
     return l;
   }
-  ModulePtr conv_t(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, bool bias) {
+  // fan_in: the inputs each output sums, in·k²/s² for a transposed convolution of stride s
+  // (0: that), or `in` for a k x k kernel on a 1x1 input, where each output sees one tap.
+  ModulePtr conv_t(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, bool bias, int64_t fan_in = 0) {
     if (c.equalized_lr)
       return nn::make<EqualizedConvTranspose2d>(in, out, k, s, p, bias, std::sqrt(2.0), DType::f32, &g);
     auto l = nn::make<nn::ConvTranspose2d>(in, out, k, s, p, bias);
-    init(l->weight, l->bias, out * k * k);
+    init(l->weight, l->bias, fan_in > 0 ? fan_in : in * k * k / (s * s));
     return l;
   }
   ModulePtr batch_norm(int64_t ch, bool spatial) {
@@ -144,7 +147,7 @@ GanGenerator::GanGenerator(const GanNetConfig& c) : cfg_(c) {
       }
     } else {
       L.push_back(nn::make<nn::Reshape>(Shape{in, 1, 1}));
-      L.push_back(mk.conv_t(in, 2 * w, 7, 1, 0, bias));  // 1x1 → 7x7
+      L.push_back(mk.conv_t(in, 2 * w, 7, 1, 0, bias, in));  // 1x1 → 7x7
       normalise(2 * w, true);
       L.push_back(nn::make<nn::ReLU>());
     }
