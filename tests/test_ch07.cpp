@@ -4,8 +4,6 @@
 // over a 1-d latent, training on the embedded MNIST subset, the CVAE's label
 // conditioning, the sampling helpers, numerical safety and bad input.
 #include <cmath>
-#include <filesystem>
-#include <unistd.h>
 
 #include "helpers.h"
 #include "models/ch07/vae.h"
@@ -194,54 +192,6 @@ TEST_CASE("ch07: training on the embedded MNIST subset lowers the loss (ELBO and
   const VaeEpoch e = train_vae(v, X, Tensor(), opt);
   CHECK(std::isfinite(e.loss));
   CHECK(mean(iw_log_likelihood(v, Xb.slice(0, 0, 200), Tensor(), 5, g2)).item() > iw_before);
-}
-
-TEST_CASE("ch07: Burda et al.'s schedule; a staged run stops after a stage and resumes from its checkpoint") {
-  const std::vector<VaeStage> b = burda_schedule();
-  REQUIRE(b.size() == 8);
-  int64_t total = 0;
-  for (const VaeStage& s : b) total += s.epochs;
-  CHECK(total == 3280);
-  CHECK(b[7].epochs == 2187);
-  CHECK(b[0].lr == doctest::Approx(1e-3).epsilon(1e-12));
-  CHECK(b[7].lr == doctest::Approx(1e-4).epsilon(1e-12));
-  CHECK(b[3].lr == doctest::Approx(1e-3 * std::pow(10.0, -3.0 / 7.0)).epsilon(1e-12));
-  check_error([] { burda_schedule(0); }, {"burda_schedule", "stages"});
-
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("latent_ch07_staged_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string prefix = (dir / "vae_").string();
-  const Tensor X = embedded_images(200);
-  VaeConfig cfg;
-  cfg.hidden = 16, cfg.latent = 3, cfg.depth = 2, cfg.tanh = true;
-  VaeTrainOptions opt;
-  opt.batch_size = 50, opt.binarize = true, opt.seed = 5;
-  const std::vector<VaeStage> two = burda_schedule(2);  // 1 epoch at 1e-3, then 3 at 7.2e-4
-
-  Vae straight(cfg);  // both stages in one go, no files
-  CHECK(train_vae_staged(straight, X, Tensor(), two, opt) == 0);
-
-  Vae first(cfg);  // stage 0 only, written to a file: the run "stops" there
-  CHECK(train_vae_staged(first, X, Tensor(), {two[0]}, opt, prefix) == 0);
-  CHECK(fs::exists(prefix + "stage0.ckpt"));
-  std::vector<bool> resumed;
-  Vae again(cfg);  // a new process would start from fresh weights: stage 0 comes from the file
-  CHECK(train_vae_staged(again, X, Tensor(), two, opt, prefix, [&](const VaeStage&, bool r) { resumed.push_back(r); }) == 1);
-  CHECK(resumed == std::vector<bool>{true, false});
-  CHECK(fs::exists(prefix + "stage1.ckpt"));
-  const auto want = straight.state_dict(), got = again.state_dict();
-  for (const auto& [name, t] : want) CHECK_MESSAGE(max(abs(t - got.at(name))).item() == 0.0, name);
-
-  // A file of another architecture is rejected by name, and the model keeps its weights.
-  VaeConfig wider = cfg;
-  wider.hidden = 17;
-  Vae other(wider);
-  const auto before = other.state_dict();
-  check_error([&] { train_vae_staged(other, X, Tensor(), two, opt, prefix); }, {"stage0.ckpt"});
-  for (const auto& [name, t] : before) CHECK(max(abs(t - other.state_dict().at(name))).item() == 0.0);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("ch07: the CVAE's label changes its samples (digit 1 needs less ink than digit 0)") {

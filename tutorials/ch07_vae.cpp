@@ -39,9 +39,11 @@ Setting setting_for(bool quick) {
   if (quick) {
     VaeConfig small = burda;
     small.latent = 20;
-    return {"quick: embedded 2,000 train / 500 test", small, 4, 200, 10, 200, 200, 5, 3};
+    return {.name = "quick: embedded 2,000 train / 500 test", .vae = small, .stages = 4, .side_hidden = 200,
+            .side_epochs = 10, .iw_k = 200, .iw_images = 200, .iwae_k = 5, .iwae_stages = 3};
   }
-  return {"full: 60,000 train / 10,000 test", burda, 8, 500, 30, 5000, 10000, 50, 4};
+  return {.name = "full: 60,000 train / 10,000 test", .vae = burda, .stages = 8, .side_hidden = 500,
+          .side_epochs = 30, .iw_k = 5000, .iw_images = 10000, .iwae_k = 50, .iwae_stages = 4};
 }
 
 int64_t epochs_of(int64_t stages) {
@@ -85,25 +87,27 @@ Vae train(Tutorial& T, const std::string& label, VaeConfig cfg, const Tensor& X,
 
 // Burda et al.'s schedule, stage by stage, with a line per stage and the test -ELBO after it.
 // checkpoints: a file prefix (the full setting), so a run of hours resumes after its last
-// finished stage; empty: nothing written.
+// finished stage; empty: nothing written. *loaded: the stages that came from a file.
 Vae train_staged(Tutorial& T, const std::string& label, const VaeConfig& cfg, const Tensor& X, int64_t stages,
-                 const Tensor& Xtest, int64_t iwae_k = 0, const std::string& checkpoints = "") {
+                 const Tensor& Xtest, int64_t iwae_k = 0, const std::string& checkpoints = "",
+                 int64_t* loaded = nullptr) {
   Vae vae(cfg);
   const auto t0 = Clock::now();
   Generator g(cfg.seed + 100);
   VaeTrainOptions opt{.batch_size = 100, .binarize = true, .iwae_k = iwae_k, .seed = cfg.seed + 10};
-  int64_t done = 0;
-  const int64_t resumed = train_vae_staged(vae, X, Tensor(), burda_schedule(stages), opt, checkpoints,
-                                           [&](const VaeStage& s, bool from_file) {
-    done += s.epochs;
-    T.say("    " + label + " stage " + std::to_string(s.index) + ": " + std::to_string(s.epochs) + " epochs at " +
-          fmt("%.2e", s.lr) + (from_file ? " (loaded from its checkpoint)" : "") + ", " + std::to_string(done) +
-          " epochs in all: test -ELBO " + nats(-evaluate_elbo(vae, Xtest, Tensor(), g).elbo()) + " nats, " +
-          fmt("%.0f s", seconds_since(t0)));
+  const int64_t from_files = train_vae_staged(vae, X, Tensor(), burda_schedule(stages), opt, checkpoints,
+                                              [&](const VaeStage& s, bool from_file) {
+    T.say("    " + label + " stage " + std::to_string(s.index) + ": " +
+          (from_file ? "stages 0-" + std::to_string(s.index) + " loaded from " + checkpoints + "stage" +
+                           std::to_string(s.index) + ".ckpt"
+                     : std::to_string(s.epochs) + " epochs at " + fmt("%.2e", s.lr)) +
+          ", " + std::to_string(epochs_of(s.index + 1)) + " epochs in all: test -ELBO " +
+          nats(-evaluate_elbo(vae, Xtest, Tensor(), g).elbo()) + " nats, " + fmt("%.0f s", seconds_since(t0)));
   });
-  T.say("  " + label + ": " + vae.describe() + ", " + std::to_string(done) + " epochs (stages 0-" +
+  T.say("  " + label + ": " + vae.describe() + ", " + std::to_string(epochs_of(stages)) + " epochs (stages 0-" +
         std::to_string(stages - 1) + ") in " + fmt("%.0f s", seconds_since(t0)) +
-        (resumed > 0 ? " (" + std::to_string(resumed) + " stage(s) loaded from earlier runs' checkpoints)" : ""));
+        (from_files > 0 ? " (the first " + std::to_string(from_files) + " stage(s) from an earlier run's checkpoint)" : ""));
+  if (loaded) *loaded = from_files;
   return vae;
 }
 
@@ -134,12 +138,15 @@ void run_chapter07(Tutorial& T) {
     VaeConfig cfg = S.vae;
     cfg.seed = seed + 1;
     // The full run takes hours: each stage's weights are kept, and a rerun resumes after the last.
-    Vae vae = train_staged(T, "VAE", cfg, X, S.stages, Xtest, 0, quick ? "" : T.path("vae_full_"));
+    int64_t loaded = 0;
+    Vae vae = train_staged(T, "VAE", cfg, X, S.stages, Xtest, 0,
+                           quick ? "" : T.path("vae_full_seed" + std::to_string(seed) + "_"), &loaded);
     Generator g(seed + 2);
     const ElboTerms e = evaluate_elbo(vae, Xtest, Tensor(), g);
     T.say("  test: reconstruction " + nats(e.recon) + " + KL " + nats(e.kl) + " = -ELBO " + nats(-e.elbo()) +
           " nats per image");
-    const std::string trained = S.name + ", " + arch + ", " + std::to_string(epochs_of(S.stages)) + " epochs";
+    const std::string trained = S.name + ", " + arch + ", " + std::to_string(epochs_of(S.stages)) + " epochs" +
+                                (loaded > 0 ? " (stages 0-" + std::to_string(loaded - 1) + " from a checkpoint)" : "");
     T.figure({"VAE test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
 
     T.step("Reconstructions, samples, interpolation",
@@ -243,7 +250,7 @@ void run_chapter07(Tutorial& T) {
                    Tensor(), S.side_epochs);
   const ElboTerms ecv = evaluate_elbo(conv, Xtest, Tensor(), g);
   T.say("  test -ELBO " + nats(-ecv.elbo()) + " nats (reconstruction " + nats(ecv.recon) + ", KL " + nats(ecv.kl) + ")");
-  T.figure({"conv VAE test -ELBO", -ecv.elbo(), "nats", "no published figure; compare the MLP VAE above",
+  T.figure({"conv VAE test -ELBO", -ecv.elbo(), "nats", "no published figure; the MLP VAEs above train far longer",
             S.name + ", " + std::to_string(S.side_epochs) + " epochs"});
   grid(T, "conv_samples.png", sample_prior(conv, 100, g), 10, "100 samples from the conv VAE's prior");
 }

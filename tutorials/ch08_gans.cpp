@@ -135,15 +135,16 @@ void ring_toy(Tutorial& T, const Setting& S) {
   }
   if (!S.ring_mbstd_losses.empty())
     T.say("  The cure tried last: the minibatch-stddev feature in D (Karras et al. 2018) for " +
-          loss_names(S.ring_mbstd_losses) + ", the losses\n  whose G can let a mode starve when D judges one sample at a time.");
+          loss_names(S.ring_mbstd_losses) + ", the losses\n  whose G let a mode starve on some seed above.");
   for (GanLoss loss : S.ring_mbstd_losses) {
-    // Minibatch stddev (Karras et al. 2018, §3): D sees how spread the batch is, so a G that
-    // lets a mode starve is told so by the whole batch, not one sample at a time.
+    // Minibatch stddev (Karras et al. 2018, §3): one more input to D's last layer, the batch's
+    // mean standard deviation of D's hidden features. D can then tell a batch by its spread,
+    // which a G that has lost modes changes; one number, so it may or may not be enough.
     RingRow row;
     for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
       RingRun run = ring_setting(loss, (uint64_t)seed);
       run.net.minibatch_stddev = true, run.steps = S.ring_steps;
-      const RingResult r = train_ring(run);
+      const RingTrace r = trace_ring(run, {});  // the same data and evaluation streams as the rows above
       row.add(r.coverage, r.seconds, S.ring_seeds);
     }
     table += row.line(gan_loss_name(loss), "   (minibatch stddev in D)");

@@ -179,24 +179,27 @@ struct VaeTrainOptions {
 VaeEpoch train_vae(Vae& vae, const Tensor& x, const Tensor& y, const VaeTrainOptions& opt);
 
 // Burda et al. 2016's schedule (§5): stage i = 0, 1, ... runs 3^i epochs at Adam rate
-// 1e-3 · 10^(−i/7), Adam restarting at each stage. Eight stages are their 3,280 epochs
-// (the last: 2,187 epochs at 1e-4). Few epochs at a high rate first, then ever longer
-// stretches at ever lower rates: the bound keeps improving long after a constant rate stalls.
+// 1e-3 · 10^(−i/7). Eight stages are their 3,280 epochs (the last: 2,187 epochs at 1e-4).
+// A few epochs at a high rate first, then ever longer stretches at ever lower rates.
 struct VaeStage {
   int64_t index = 0, epochs = 0;
   double lr = 0;
 };
 std::vector<VaeStage> burda_schedule(int64_t stages = 8);
 
-// train_vae once per stage (opt's epochs and lr replaced by the stage's, its seed by
-// opt.seed + stage index). With a non-empty checkpoint_prefix, the weights after stage i go
-// to "<prefix>stage<i>.ckpt" (nn::save_checkpoint, atomic), and a stage whose file exists is
-// loaded instead of trained: a run of hours can stop and resume. A file written for another
-// architecture is rejected by name and leaves the model untouched. on_stage(stage, resumed)
-// runs after each stage. Returns the number of stages loaded from files.
+// train_vae once per stage: opt's epochs and lr replaced by the stage's, its seed by
+// opt.seed + stage index, and Adam started afresh (our choice; the paper does not say).
+// With a non-empty checkpoint_prefix, the weights after stage i are saved to
+// "<prefix>stage<i>.ckpt" (latent::save_checkpoint, atomic) with the stage and the options
+// that shaped it. On a rerun, the last stage whose file exists is loaded and training goes on
+// after it, so a run can stop and resume between stages (not within one). A file whose stage,
+// epochs, rate, seed, batch size, β, IWAE k, binarisation or training-set size differ from
+// this run's is an error naming the file and the field, as is one of another architecture;
+// the model is then as it was. on_stage(stage, loaded) runs for the stage loaded from its
+// file and after each stage trained. Returns how many stages the loaded file covers (0: none).
 int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::vector<VaeStage>& stages,
                          const VaeTrainOptions& opt, const std::string& checkpoint_prefix = "",
-                         const std::function<void(const VaeStage&, bool resumed)>& on_stage = {});
+                         const std::function<void(const VaeStage&, bool loaded)>& on_stage = {});
 
 // ---- looking at a trained model (vae_sample.cpp); decoder means, [n, input] ----
 

@@ -2,7 +2,9 @@
 // see vae.h.
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "models/ch07/vae.h"
 #include "nn/checkpoint.h"
@@ -63,35 +65,58 @@ std::vector<VaeStage> burda_schedule(int64_t stages) {
   return out;
 }
 
+namespace {
+
+// What a stage's checkpoint records besides the weights: everything that shaped them.
+std::map<std::string, double> stage_meta(const VaeStage& s, const VaeTrainOptions& opt, int64_t n) {
+  return {{"stage", (double)s.index},       {"epochs", (double)s.epochs},        {"lr", s.lr},
+          {"seed", (double)opt.seed},       {"batch_size", (double)opt.batch_size}, {"beta", opt.beta},
+          {"iwae_k", (double)opt.iwae_k},   {"binarize", opt.binarize ? 1.0 : 0.0}, {"examples", (double)n}};
+}
+
+std::string fmt_g(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.10g", v);
+  return b;
+}
+
+}  // namespace
+
 int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::vector<VaeStage>& stages,
                          const VaeTrainOptions& opt, const std::string& checkpoint_prefix,
                          const std::function<void(const VaeStage&, bool)>& on_stage) {
-  int64_t resumed = 0;
-  for (const VaeStage& s : stages) {
-    const std::string file = checkpoint_prefix + "stage" + std::to_string(s.index) + ".ckpt";
-    if (!checkpoint_prefix.empty() && std::filesystem::exists(file)) {
+  auto file_of = [&](const VaeStage& s) { return checkpoint_prefix + "stage" + std::to_string(s.index) + ".ckpt"; };
+  // Resume after the last stage whose file exists (earlier files are not needed).
+  size_t first = 0;
+  if (!checkpoint_prefix.empty()) {
+    for (size_t i = stages.size(); i-- > 0;) {
+      const std::string file = file_of(stages[i]);
+      if (!std::filesystem::exists(file)) continue;
       // Check what the file says it is before touching the model.
       const auto saved = load_tensors(file);
-      const auto meta = [&](const std::string& k) {
-        const auto it = saved.find("meta." + k);
-        return it == saved.end() ? -1.0 : it->second.item();
-      };
-      if ((int64_t)meta("stage") != s.index || (int64_t)meta("epochs") != s.epochs)
-        fail("train_vae_staged", file + " was not written after stage " + std::to_string(s.index) + " of " +
-                                     std::to_string(s.epochs) + " epochs; delete it to train that stage");
-      load_checkpoint(file, vae);  // strict: a file of another architecture is an error
-      ++resumed;
-      if (on_stage) on_stage(s, true);
-      continue;
+      const auto want = stage_meta(stages[i], opt, x.size(0));
+      for (const char* key : {"stage", "epochs", "lr", "seed", "batch_size", "beta", "iwae_k", "binarize", "examples"}) {
+        const auto it = saved.find(std::string("meta.") + key);
+        const double got = it == saved.end() ? NAN : it->second.item(), w = want.at(key);
+        if (!(std::fabs(got - w) <= 1e-12 * std::fabs(w)))
+          fail("train_vae_staged", file + " was written with " + key + " = " + fmt_g(got) + ", this run has " +
+                                       fmt_g(w) + "; delete it (and later stages' files) to retrain");
+      }
+      load_checkpoint(file, vae);  // strict: a file of another architecture is an error, the model untouched
+      if (on_stage) on_stage(stages[i], true);
+      first = i + 1;
+      break;
     }
+  }
+  for (size_t i = first; i < stages.size(); ++i) {
+    const VaeStage& s = stages[i];
     VaeTrainOptions o = opt;
     o.epochs = s.epochs, o.lr = s.lr, o.seed = opt.seed + (uint64_t)s.index;
     train_vae(vae, x, y, o);
-    if (!checkpoint_prefix.empty())
-      save_checkpoint(file, vae, nullptr, nullptr, {{"stage", (double)s.index}, {"epochs", (double)s.epochs}, {"lr", s.lr}});
+    if (!checkpoint_prefix.empty()) save_checkpoint(file_of(s), vae, nullptr, nullptr, stage_meta(s, opt, x.size(0)));
     if (on_stage) on_stage(s, false);
   }
-  return resumed;
+  return (int64_t)first;
 }
 
 }  // namespace latent::models

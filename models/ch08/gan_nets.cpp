@@ -1,6 +1,7 @@
 // Chapter 08 — MLP and DCGAN generators and discriminators (gan_nets.h).
 #include "models/ch08/gan_nets.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/ch08/gan_losses.h"
@@ -22,9 +23,9 @@ std::string str(int64_t v) { return std::to_string(v); }
 struct LayerMaker {
   const GanNetConfig& c;
   Generator g;
-  void init(Var& w, Var& b, int64_t fan_in) {
+  void init(Var& w, Var& b, double fan_in) {
     if (c.arch == GanArch::dcgan) {
-      nn::init::normal(w, 0, c.he_init ? std::sqrt(2.0 / (double)fan_in) : 0.02, &g);
+      nn::init::normal(w, 0, c.he_init ? std::sqrt(2.0 / fan_in) : 0.02, &g);
       if (b.defined()) nn::init::constant(b, 0);
     } else {
       const double a = 1 / std::sqrt((double)fan_in);
@@ -44,13 +45,15 @@ struct LayerMaker {
     init(l->weight, l->bias, in * k * k);
     return l;
   }
-  // fan_in: the inputs each output sums, in·k²/s² for a transposed convolution of stride s
-  // (0: that), or `in` for a k x k kernel on a 1x1 input, where each output sees one tap.
+  // fan_in: how many inputs each output sums. A transposed convolution of stride s spreads
+  // each input over k x k outputs, s² apart, so each output sums in·k²/s² of them (the default,
+  // fan_in = 0). On a 1x1 input each output sees one tap per channel: pass fan_in = in.
+  // (EqualizedConvTranspose2d scales by in·k²: the same count without the stride.)
   ModulePtr conv_t(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, bool bias, int64_t fan_in = 0) {
     if (c.equalized_lr)
       return nn::make<EqualizedConvTranspose2d>(in, out, k, s, p, bias, std::sqrt(2.0), DType::f32, &g);
     auto l = nn::make<nn::ConvTranspose2d>(in, out, k, s, p, bias);
-    init(l->weight, l->bias, fan_in > 0 ? fan_in : in * k * k / (s * s));
+    init(l->weight, l->bias, fan_in > 0 ? (double)fan_in : std::max(1.0, (double)(in * k * k) / (double)(s * s)));
     return l;
   }
   ModulePtr batch_norm(int64_t ch, bool spatial) {
@@ -226,11 +229,11 @@ GanDiscriminator::GanDiscriminator(const GanNetConfig& c) : cfg_(c) {
     dc.latent = LatentSpec{c.began_code, 0, 0, 0};
     dc.seed = c.seed ^ 0x2545f4914f6cdd1dULL;
     dc.dtype = DType::f32;
-    // The decoder is part of D, so it follows D's batch-norm switch, not G's. With batch norm
-    // here, a batch of identical fakes has identical codes, which normalise to 0: the decoder
-    // then outputs one learned image whatever the code, and can reconstruct a collapsed G's
-    // sample perfectly. G, which minimises that reconstruction error, is rewarded for
-    // collapsing. BEGAN itself uses no batch norm (Berthelot et al. 2017, model architecture).
+    // The decoder is part of D, so it follows D's batch-norm switch, not G's (pixel_norm it
+    // still takes from the shared config). With batch norm here an example's score depends on
+    // the rest of its batch: a batch of copies of one image, what a collapsed G makes, is
+    // normalised by its own statistics and judged differently from the same image among
+    // varied ones. BEGAN itself uses no batch norm (Berthelot et al. 2017, model architecture).
     dc.g_batch_norm = c.d_batch_norm;
     decoder_ = register_module("decoder", std::make_shared<GanGenerator>(dc));
   } else {

@@ -74,9 +74,10 @@ struct GanNetConfig {
   bool g_batch_norm = true;    // dcgan G (Radford et al.); mlp G uses none either way
   bool d_batch_norm = true;    // dcgan D; turn off for gradient penalties (Gulrajani et al. §4)
   // dcgan: He et al. 2015's N(0, 2/fan_in) instead of DCGAN's N(0, 0.02²), fan_in counting the
-  // inputs each output really sums. Without batch norm to restore the scale, 0.02 shrinks the
-  // signal at every layer: BEGAN's six-layer autoencoder D then outputs one mean image and its
-  // gradients vanish (docs/08). mnist_setup sets it for BEGAN.
+  // inputs each output really sums; for both nets built from this config. Without batch norm
+  // to restore the scale, 0.02 shrinks the signal at every layer: BEGAN's six-layer autoencoder
+  // D then outputs one mean image and its gradients vanish (docs/08). mnist_setup sets it for
+  // BEGAN, so its G (which has batch norm) starts from He's scale too.
   bool he_init = false;
   // BEGAN: D is an autoencoder, body → Linear → code [N, began_code] → a
   // generator-shaped decoder; its score is the per-example L1 reconstruction error.

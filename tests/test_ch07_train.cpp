@@ -1,0 +1,118 @@
+// Chapter 07 tests, training in stages: Burda et al.'s schedule, and a staged run that stops
+// after a stage and resumes from its checkpoint, rejecting checkpoints that do not fit.
+#include <cmath>
+#include <filesystem>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "models/ch07/vae.h"
+#include "nn/checkpoint.h"
+#include "nn/data.h"
+
+using namespace latent;
+using namespace latent::models;
+using latent::test::check_error;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh folder under the system temp dir, removed at the end of the test.
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name)
+      : path(fs::temp_directory_path() / ("latent_ch07_" + name + "_" + std::to_string(getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// Copies of every tensor (state_dict() shares memory with the live parameters).
+std::map<std::string, Tensor> snapshot(const Vae& v) {
+  std::map<std::string, Tensor> out;
+  for (const auto& [name, t] : v.state_dict()) out.emplace(name, t.clone());
+  return out;
+}
+
+bool same(const std::map<std::string, Tensor>& a, const std::map<std::string, Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, t] : a)
+    if (!b.count(name) || max(abs(t - b.at(name))).item() != 0.0) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("ch07: Burda et al.'s schedule is 3^i epochs at 1e-3 * 10^(-i/7), 3,280 epochs in 8 stages") {
+  const std::vector<VaeStage> b = burda_schedule();
+  REQUIRE(b.size() == 8);
+  int64_t total = 0;
+  for (const VaeStage& s : b) total += s.epochs;
+  CHECK(total == 3280);
+  CHECK(b[7].epochs == 2187);
+  CHECK(b[0].lr == doctest::Approx(1e-3).epsilon(1e-12));
+  CHECK(b[7].lr == doctest::Approx(1e-4).epsilon(1e-12));
+  CHECK(b[3].lr == doctest::Approx(1e-3 * std::pow(10.0, -3.0 / 7.0)).epsilon(1e-12));
+  check_error([] { burda_schedule(0); }, {"burda_schedule", "stages"});
+}
+
+TEST_CASE("ch07: a staged run stops after a stage and resumes from its checkpoint; misfit files are refused") {
+  TempDir dir("staged");
+  const std::string prefix = (dir.path / "vae_").string();
+  Mnist m = load_mnist_embedded();
+  const Tensor X = m.train.images.slice(0, 0, 200).reshape({200, 784});
+  VaeConfig cfg;
+  cfg.hidden = 16, cfg.latent = 3, cfg.depth = 2, cfg.tanh = true;
+  VaeTrainOptions opt;
+  opt.batch_size = 50, opt.binarize = true, opt.seed = 5;
+  const std::vector<VaeStage> two = burda_schedule(2);  // 1 epoch at 1e-3, then 3 at 7.2e-4
+
+  Vae straight(cfg);  // both stages in one go, no files
+  CHECK(train_vae_staged(straight, X, Tensor(), two, opt) == 0);
+
+  Vae first(cfg);  // stage 0 only, written to a file: the run "stops" there
+  CHECK(train_vae_staged(first, X, Tensor(), {two[0]}, opt, prefix) == 0);
+  REQUIRE(fs::exists(prefix + "stage0.ckpt"));
+  std::vector<std::pair<int64_t, bool>> calls;
+  Vae again(cfg);  // a new process starts from fresh weights: stage 0 comes from the file
+  CHECK(train_vae_staged(again, X, Tensor(), two, opt, prefix,
+                         [&](const VaeStage& s, bool loaded) { calls.push_back({s.index, loaded}); }) == 1);
+  CHECK(calls == std::vector<std::pair<int64_t, bool>>{{0, true}, {1, false}});
+  CHECK(fs::exists(prefix + "stage1.ckpt"));
+  CHECK(same(snapshot(straight), snapshot(again)));  // bit for bit the uninterrupted run
+
+  // Rerun with both files present: the last one is loaded, nothing is trained.
+  calls.clear();
+  Vae third(cfg);
+  CHECK(train_vae_staged(third, X, Tensor(), two, opt, prefix,
+                         [&](const VaeStage& s, bool loaded) { calls.push_back({s.index, loaded}); }) == 2);
+  CHECK(calls == std::vector<std::pair<int64_t, bool>>{{1, true}});
+  CHECK(same(snapshot(straight), snapshot(third)));
+
+  // Another architecture: a deeper model matches the file's first layers, then misses one.
+  // The error names the file, and the model keeps every weight it had.
+  VaeConfig deeper = cfg;
+  deeper.depth = 3;
+  Vae other(deeper);
+  const auto before = snapshot(other);
+  check_error([&] { train_vae_staged(other, X, Tensor(), two, opt, prefix); }, {"stage1.ckpt", "does not match"});
+  CHECK(same(before, snapshot(other)));
+
+  // Other training options: refused by name before the model is touched.
+  VaeTrainOptions smaller = opt;
+  smaller.batch_size = 25;
+  Vae fresh(cfg);
+  const auto untouched = snapshot(fresh);
+  check_error([&] { train_vae_staged(fresh, X, Tensor(), two, smaller, prefix); }, {"stage1.ckpt", "with batch_size = 50, this run has 25"});
+  CHECK(same(untouched, snapshot(fresh)));
+  VaeTrainOptions reseeded = opt;
+  reseeded.seed = 6;
+  check_error([&] { train_vae_staged(fresh, X, Tensor(), two, reseeded, prefix); }, {"stage1.ckpt", "with seed = 5, this run has 6"});
+  check_error([&] { train_vae_staged(fresh, X.slice(0, 0, 100), Tensor(), two, opt, prefix); },
+              {"stage1.ckpt", "with examples = 200, this run has 100"});
+  // A stage-1 file put where stage 0's belongs is refused for its stage.
+  fs::remove(prefix + "stage0.ckpt");
+  fs::rename(prefix + "stage1.ckpt", prefix + "stage0.ckpt");
+  check_error([&] { train_vae_staged(fresh, X, Tensor(), two, opt, prefix); }, {"stage0.ckpt", "with stage = 1, this run has 0"});
+  CHECK(same(untouched, snapshot(fresh)));
+}
