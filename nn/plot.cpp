@@ -56,10 +56,8 @@ Axis make_axis(double lo, double hi, bool log, int target) {
       for (double m : {1.0, 2.0, 5.0}) {
         double t = e + std::log10(m);
         if (t < lo || t > hi || (m > 1 && hi - lo >= 3)) continue;
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%g", m * std::pow(10.0, e));
         a.ticks.push_back(t);
-        a.labels.push_back(buf);
+        a.labels.push_back(num_str(m * std::pow(10.0, e)));
       }
     return a;
   }

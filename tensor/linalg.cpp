@@ -14,7 +14,6 @@
 #include <climits>
 #include <cmath>
 #include <limits>
-#include <sstream>
 
 #include "tensor/kernels.h"
 
@@ -47,12 +46,6 @@ namespace {
 
 using Buf = std::vector<double>;
 
-std::string num(double x) {
-  std::ostringstream os;
-  os.precision(3);
-  os << x;
-  return os.str();
-}
 std::string idx2(int64_t i, int64_t j) {  // "[i,j]" (built with +=: GCC 12 warns on "[" + ...)
   std::string s = "[";
   s += std::to_string(i);
@@ -129,7 +122,7 @@ void check_symmetric(const char* op, const Tensor& a, const Buf& A) {
     for (int64_t i = j + 1; i < n; ++i)
       if (std::fabs(A[i + j * n] - A[j + i * n]) > tol)
         fail(op, "matrix " + shape_str(a.shape()) + " is not symmetric (a" + idx2(i, j) + " = " +
-                     num(A[i + j * n]) + " but a" + idx2(j, i) + " = " + num(A[j + i * n]) + ")");
+                     num_str(A[i + j * n], 3) + " but a" + idx2(j, i) + " = " + num_str(A[j + i * n], 3) + ")");
 }
 
 // Right-hand side b: [n] or [n,k], same dtype as the matrix.
@@ -180,8 +173,8 @@ LU lu_factor(const char* op, const Tensor& a, bool need_regular) {
   dgecon_("1", &n, f.lu.data(), &lda, &anorm, &rcond, work.data(), iwork.data(), &info, 1);
   if (rcond < eps_of(a.dtype()))
     fail(op, "matrix " + shape_str(a.shape()) +
-                 " is singular to working precision (reciprocal condition number " + num(rcond) +
-                 " < " + dtype_name(a.dtype()) + " epsilon " + num(eps_of(a.dtype())) + ")");
+                 " is singular to working precision (reciprocal condition number " + num_str(rcond, 3) +
+                 " < " + dtype_name(a.dtype()) + " epsilon " + num_str(eps_of(a.dtype()), 3) + ")");
   return f;
 }
 

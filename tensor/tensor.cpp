@@ -2,6 +2,7 @@
 #include "tensor/tensor.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
@@ -26,6 +27,11 @@ std::string shape_str(const Shape& s) {
   std::string r = "[";
   for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
   return r + "]";
+}
+std::string num_str(double v, int significant) {
+  char b[48];
+  std::snprintf(b, sizeof b, "%.*g", significant, v);
+  return b;
 }
 int64_t shape_numel(const Shape& s) {
   int64_t n = 1;

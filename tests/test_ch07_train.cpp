@@ -99,20 +99,19 @@ TEST_CASE("ch07: a staged run stops after a stage and resumes from its checkpoin
   CHECK(same(before, snapshot(other)));
 
   // Other training options: refused by name before the model is touched.
-  VaeTrainOptions smaller = opt;
-  smaller.batch_size = 25;
   Vae fresh(cfg);
   const auto untouched = snapshot(fresh);
-  check_error([&] { train_vae_staged(fresh, X, Tensor(), two, smaller, prefix); }, {"stage1.ckpt", "with batch_size = 50, this run has 25"});
-  CHECK(same(untouched, snapshot(fresh)));
-  VaeTrainOptions reseeded = opt;
-  reseeded.seed = 6;
-  check_error([&] { train_vae_staged(fresh, X, Tensor(), two, reseeded, prefix); }, {"stage1.ckpt", "with seed = 5, this run has 6"});
-  check_error([&] { train_vae_staged(fresh, X.slice(0, 0, 100), Tensor(), two, opt, prefix); },
-              {"stage1.ckpt", "with examples = 200, this run has 100"});
+  auto refused = [&](const Tensor& x, const VaeTrainOptions& o, const std::vector<std::string>& says) {
+    check_error([&] { train_vae_staged(fresh, x, Tensor(), two, o, prefix); }, says);
+    CHECK(same(untouched, snapshot(fresh)));
+  };
+  VaeTrainOptions smaller = opt, reseeded = opt;
+  smaller.batch_size = 25, reseeded.seed = 6;
+  refused(X, smaller, {"stage1.ckpt", "with batch_size = 50, this run has 25"});
+  refused(X, reseeded, {"stage1.ckpt", "with seed = 5, this run has 6"});
+  refused(X.slice(0, 0, 100), opt, {"stage1.ckpt", "with examples = 200, this run has 100"});
   // A stage-1 file put where stage 0's belongs is refused for its stage.
   fs::remove(prefix + "stage0.ckpt");
   fs::rename(prefix + "stage1.ckpt", prefix + "stage0.ckpt");
-  check_error([&] { train_vae_staged(fresh, X, Tensor(), two, opt, prefix); }, {"stage0.ckpt", "with stage = 1, this run has 0"});
-  CHECK(same(untouched, snapshot(fresh)));
+  refused(X, opt, {"stage0.ckpt", "with stage = 1, this run has 0"});
 }

@@ -74,3 +74,12 @@ TEST_CASE("autodiff errors") {
   check_error([&] { grad({sum(x)}, {c}); }, {"grad", "does not require a gradient"});
   check_error([&] { Var().data(); }, {"undefined Var"});
 }
+
+TEST_CASE("numbers in messages: shortest %g form") {
+  CHECK(num_str(0.5) == "0.5");
+  CHECK(num_str(1e-4) == "0.0001");
+  CHECK(num_str(2e-7) == "2e-07");
+  CHECK(num_str(2.0 / 3.0, 3) == "0.667");
+  CHECK(num_str(0.001, 10) == "0.001");
+  CHECK(num_str(-250000) == "-250000");
+}

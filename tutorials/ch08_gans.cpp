@@ -79,6 +79,19 @@ struct RingRow {
   }
 };
 
+// A row for a variant of one loss's setting (tweak changes it) over the seeds, trained by
+// trace_ring as the plain rows are, so every row sees the same data and evaluation streams.
+RingRow ring_row(const Setting& S, GanLoss loss, const std::function<void(RingRun&)>& tweak) {
+  RingRow row;
+  for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
+    RingRun run = ring_setting(loss, (uint64_t)seed);
+    tweak(run);
+    const RingTrace r = trace_ring(run, {});
+    row.add(r.coverage, r.seconds, S.ring_seeds);
+  }
+  return row;
+}
+
 // The ring toy: NS GAN vs WGAN-GP over training, then every loss's modes.
 void ring_toy(Tutorial& T, const Setting& S) {
   T.step("Mode collapse in 2-d: a ring of 8 Gaussians",
@@ -122,13 +135,9 @@ void ring_toy(Tutorial& T, const Setting& S) {
     // The clipped WGAN's critic, with clip 0.01 as for images, stays nearly flat around the 0.02-wide
     // modes at this budget. With a looser clip (0.05), 5x the D steps and the rates decayed to 0,
     // it found all 8 on seeds 0-2; clip 0.1 found 7, 8, 5 and clip 0.01 without decay 0 (docs/08).
-    RingRow row;
-    for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
-      RingRun run = ring_setting(GanLoss::wasserstein, (uint64_t)seed);
+    const RingRow row = ring_row(S, GanLoss::wasserstein, [&](RingRun& run) {
       run.train.clip = 0.05, run.steps = S.ring_wgan_long_steps, run.lr_decay = true;
-      const RingResult r = train_ring(run);
-      row.add(r.coverage, r.seconds, S.ring_seeds);
-    }
+    });
     table += row.line("wgan", "   (clip 0.05, " + count(S.ring_wgan_long_steps) + " D steps, lr decayed to 0)");
     T.figure({"ring modes covered, wgan, clip 0.05, " + count(S.ring_wgan_long_steps) + " D steps", row.mean_modes(), "of 8",
               "8 (every loss covers all 8 modes)", S.name + ", lr decayed to 0, mean of " + count(S.ring_seeds) + " seeds"});
@@ -140,13 +149,7 @@ void ring_toy(Tutorial& T, const Setting& S) {
     // Minibatch stddev (Karras et al. 2018, §3): one more input to D's last layer, the batch's
     // mean standard deviation of D's hidden features. D can then tell a batch by its spread,
     // which a G that has lost modes changes; one number, so it may or may not be enough.
-    RingRow row;
-    for (int64_t seed = 0; seed < S.ring_seeds; ++seed) {
-      RingRun run = ring_setting(loss, (uint64_t)seed);
-      run.net.minibatch_stddev = true, run.steps = S.ring_steps;
-      const RingTrace r = trace_ring(run, {});  // the same data and evaluation streams as the rows above
-      row.add(r.coverage, r.seconds, S.ring_seeds);
-    }
+    const RingRow row = ring_row(S, loss, [&](RingRun& run) { run.net.minibatch_stddev = true, run.steps = S.ring_steps; });
     table += row.line(gan_loss_name(loss), "   (minibatch stddev in D)");
     T.figure({"ring modes covered, " + gan_loss_name(loss) + ", minibatch stddev", row.mean_modes(), "of 8",
               "8 (every loss covers all 8 modes)",

@@ -60,6 +60,7 @@ RingTrace trace_ring(const RingRun& run, const std::vector<int64_t>& at) {
     for (int64_t a : at)
       if (a == s) tr.at.push_back(s), tr.snapshots.push_back(samples(1000));
     if (s == run.steps) break;
+    set_ring_rates(trainer, run, s);
     const GanStepStats st = trainer.step(sample_ring(run.batch_size, data_rng, run.ring));
     tr.d_loss.push_back(st.d_loss);
     tr.g_loss.push_back(st.g_loss);

@@ -59,8 +59,8 @@ struct RingTrace {
   std::vector<double> d_loss, g_loss; // per D step (g_loss NaN on steps without a G step)
   double seconds = 0;
 };
-// train_ring's loop (GanTrainer::step on fresh ring samples) with snapshots of 1,000 samples at
-// the D steps in `at` (0: before training).
+// train_ring's loop (GanTrainer::step on fresh ring samples, rates set by set_ring_rates)
+// with snapshots of 1,000 samples at the D steps in `at` (0: before training).
 RingTrace trace_ring(const RingRun& run, const std::vector<int64_t>& at);
 // A square panel: the 8 centres as crosses, the samples as blue dots, on a fixed [−3, 3]² view.
 Tensor ring_panel(const Tensor& samples, int64_t size = 220);

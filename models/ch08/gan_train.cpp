@@ -13,8 +13,6 @@ namespace latent::models {
 
 namespace {
 
-std::string num(double v) { return std::to_string(v); }
-
 std::unique_ptr<nn::Optimizer> make_optimizer(const GanTrainConfig& c, std::vector<Var> params, double lr) {
   if (c.optimizer == GanOptimizer::rmsprop) return std::make_unique<nn::RMSProp>(std::move(params), lr);
   return std::make_unique<nn::Adam>(std::move(params), lr, c.beta1, c.beta2);
@@ -39,15 +37,15 @@ void validate(const GanTrainConfig& c) {
     if (!ok) fail("GanTrainConfig", what);
   };
   need(c.n_critic >= 1, "n_critic must be >= 1, got " + std::to_string(c.n_critic));
-  need(c.lr_d > 0 && c.lr_g > 0, "learning rates must be > 0, got lr_d " + num(c.lr_d) + ", lr_g " + num(c.lr_g));
+  need(c.lr_d > 0 && c.lr_g > 0, "learning rates must be > 0, got lr_d " + num_str(c.lr_d) + ", lr_g " + num_str(c.lr_g));
   need(c.beta1 >= 0 && c.beta1 < 1 && c.beta2 >= 0 && c.beta2 < 1, "Adam's betas must be in [0, 1)");
-  need(c.clip > 0, "clip must be > 0, got " + num(c.clip));
+  need(c.clip > 0, "clip must be > 0, got " + num_str(c.clip));
   need(c.gp_weight >= 0 && c.dragan_c > 0, "gp_weight must be >= 0 and dragan_c > 0");
   need(c.began_gamma > 0 && c.began_gamma <= 1 && c.began_lambda_k >= 0,
-       "began_gamma must be in (0, 1] and began_lambda_k >= 0, got " + num(c.began_gamma) + ", " + num(c.began_lambda_k));
-  need(c.real_label > 0 && c.real_label <= 1, "real_label must be in (0, 1], got " + num(c.real_label));
+       "began_gamma must be in (0, 1] and began_lambda_k >= 0, got " + num_str(c.began_gamma) + ", " + num_str(c.began_lambda_k));
+  need(c.real_label > 0 && c.real_label <= 1, "real_label must be in (0, 1], got " + num_str(c.real_label));
   need(c.real_label == 1 || !(is_wasserstein(c.loss) || c.loss == GanLoss::began),
-       "label smoothing (real_label " + num(c.real_label) + ") needs a loss with labels, not " + gan_loss_name(c.loss));
+       "label smoothing (real_label " + num_str(c.real_label) + ") needs a loss with labels, not " + gan_loss_name(c.loss));
   need(c.info_weight >= 0 && c.info_continuous_weight >= 0 && c.historical_averaging >= 0,
        "info_weight, info_continuous_weight and historical_averaging must be >= 0");
 }

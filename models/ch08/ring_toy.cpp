@@ -88,6 +88,15 @@ RingRun ring_setting(GanLoss loss, uint64_t seed) {
   return run;
 }
 
+void set_ring_rates(GanTrainer& trainer, const RingRun& run, int64_t step) {
+  if (!run.lr_decay) return;
+  // Linear decay to 0: late steps shrink, so G settles where it is instead of
+  // hopping between modes when the budget runs out.
+  const double f = 1.0 - (double)step / (double)run.steps;
+  trainer.d_optimizer().set_lr(run.train.lr_d * f);
+  trainer.g_optimizer().set_lr(run.train.lr_g * f);
+}
+
 RingResult train_ring(const RingRun& run) {
   if (run.steps < 1 || run.batch_size < 2 || run.eval_samples < 1)
     fail("train_ring", "needs steps >= 1, batch_size >= 2, eval_samples >= 1");
@@ -100,13 +109,7 @@ RingResult train_ring(const RingRun& run) {
   Generator data_rng(run.train.seed ^ 0xd1b54a32d192ed03ULL);
   RingResult res;
   for (int64_t s = 0; s < run.steps; ++s) {
-    if (run.lr_decay) {
-      // Linear decay to 0: late steps shrink, so G settles where it is instead of
-      // hopping between modes when the budget runs out.
-      const double f = 1.0 - (double)s / (double)run.steps;
-      trainer.d_optimizer().set_lr(run.train.lr_d * f);
-      trainer.g_optimizer().set_lr(run.train.lr_g * f);
-    }
+    set_ring_rates(trainer, run, s);
     const GanStepStats st = trainer.step(sample_ring(run.batch_size, data_rng, run.ring, run.net.dtype));
     res.d_loss.push_back(st.d_loss);
     res.g_loss.push_back(st.g_loss);

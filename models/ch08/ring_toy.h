@@ -66,6 +66,9 @@ struct RingResult {
   std::vector<double> d_loss, g_loss;  // per D step (g_loss NaN on steps without a G step)
   double seconds = 0;
 };
+// The learning rates for D step `step` of `run` (run.lr_decay: linear decay to 0), set on the
+// trainer's optimisers; a no-op without lr_decay. train_ring calls it before every step.
+void set_ring_rates(GanTrainer& trainer, const RingRun& run, int64_t step);
 // Trains on fresh ring samples every step (the data distribution is known
 // exactly, so there is no finite training set) and measures coverage.
 RingResult train_ring(const RingRun& run);
