@@ -228,23 +228,37 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
                                 "layer in each net than the plain DCGAN.\n"
                               : "") +
              "NS loss, Adam with beta1 0.5 at " + fmt("%g", S.lr) + " for D and " + fmt("%g", S.lr_g) + " for G, batch " +
-             count(S.batch) + ". The same 64 z are drawn after every epoch.");
+             count(S.batch) + ". The same 64 z are drawn after every epoch.\n"
+             "Beside G, an average of its weights, a <- b a + (1 - b) w after every G step with b = " +
+             fmt("%g", S.g_average) + " (Yazici\net al. 2019): the players circle an equilibrium rather than "
+             "settle on it, and the average sits nearer\nthe centre. Training goes on with G; only sampling uses the average.");
   MnistGan setup = mnist_setup(GanLoss::non_saturating, S.width, seed + 1);
   setup.net.fc_hidden = S.fc_hidden;
   setup.train.lr_d = S.lr, setup.train.lr_g = S.lr_g;
   Gan gan(setup.net);
-  Generator gz(seed + 2);
+  GanGenerator average(setup.net);
+  average.load_state_dict(gan.generator->state_dict());
+  Generator gz(seed + 2), gbn(seed + 3);
   const Tensor fixed_z = sample_latent(gan.generator->latent(), 64, gz).z;
   auto t0 = Clock::now();
-  std::vector<double> epoch_is, epoch_fid;
-  const GanHistory h = fit(T, "DCGAN", *gan.generator, *gan.discriminator, setup.train, X, Tensor(), S.epochs, S.batch,
-                           [&](const GanEpochLog& e) {
-                             const std::string file = "dcgan_epoch" + count(e.epoch) + ".png";
-                             write_sample_grid(T.path(file), *gan.generator, fixed_z, Tensor(), 8);
-                             const auto [is, fid] = sc.is_fid(sample_images(*gan.generator, S.eval_images, gz));
-                             epoch_is.push_back(is), epoch_fid.push_back(fid);
-                             T.say("    " + T.path(file) + ": IS " + fmt("%.2f", is) + ", Frechet " + fmt("%.1f", fid));
-                           });
+  std::vector<double> epoch_is, epoch_fid, avg_is, avg_fid;
+  const GanHistory h = fit(
+      T, "DCGAN", *gan.generator, *gan.discriminator, setup.train, X, Tensor(), S.epochs, S.batch,
+      [&](const GanEpochLog& e) {
+        const std::string file = "dcgan_epoch" + count(e.epoch) + ".png";
+        write_sample_grid(T.path(file), *gan.generator, fixed_z, Tensor(), 8);
+        const auto [is, fid] = sc.is_fid(sample_images(*gan.generator, S.eval_images, gz));
+        epoch_is.push_back(is), epoch_fid.push_back(fid);
+        // The average's batch-norm statistics were never computed with its weights: refresh them.
+        refresh_batch_norm(average, gbn);
+        const auto [ais, afid] = sc.is_fid(sample_images(average, S.eval_images, gz));
+        avg_is.push_back(ais), avg_fid.push_back(afid);
+        T.say("    " + T.path(file) + ": IS " + fmt("%.2f", is) + ", Frechet " + fmt("%.1f", fid) +
+              "; the weight average: IS " + fmt("%.2f", ais) + ", Frechet " + fmt("%.1f", afid));
+      },
+      [&](int64_t, const GanStepStats& st) {
+        if (st.g_step) update_average(average, *gan.generator, S.g_average);
+      });
   const double dcgan_secs = seconds_since(t0);
   T.say("  " + count(S.epochs) + " epochs in " + fmt("%.0f s", dcgan_secs));
   const std::string net = "width " + count(S.width) + (S.fc_hidden > 0 ? ", fully connected " + count(S.fc_hidden) : "");
@@ -259,12 +273,15 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
   T.wrote(T.path("dcgan_losses.png"), "D's and G's losses per step: they do not fall together, a game has no single objective");
   for (size_t e = 0; e < epoch_is.size(); ++e) x_epochs.push_back((double)e + 1);
   write_png_plot(T.path("dcgan_scores.png"), "DCGAN: classifier IS per epoch", "epoch", "IS (LeNet)",
-                 {{"IS", x_epochs, epoch_is}});
-  T.wrote(T.path("dcgan_scores.png"), "the classifier IS after each epoch");
+                 {{"G", x_epochs, epoch_is}, {"G's weight average", x_epochs, avg_is}});
+  T.wrote(T.path("dcgan_scores.png"), "the classifier IS after each epoch, of G and of its weight average");
   write_png_plot(T.path("dcgan_frechet.png"), "DCGAN: Frechet distance (LeNet) per epoch", "epoch", "Frechet distance",
-                 {{"generated", x_epochs, epoch_fid},
+                 {{"G", x_epochs, epoch_fid},
+                  {"G's weight average", x_epochs, avg_fid},
                   {"real test", x_epochs, std::vector<double>(x_epochs.size(), sc.ceiling.frechet_distance)}});
   T.wrote(T.path("dcgan_frechet.png"), "the Frechet distance after each epoch, and the real test images' floor");
+  write_sample_grid(T.path("dcgan_average.png"), average, fixed_z, Tensor(), 8);
+  T.wrote(T.path("dcgan_average.png"), "the weight average's samples for the same 64 z as dcgan_epoch" + count(S.epochs) + ".png");
 
   T.step("The DCGAN's samples, scored",
          "The same metrics as for the real test images above, on as many samples. Each has a sampling\n"
@@ -283,6 +300,17 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
             S.name});
   T.figure({"DCGAN SWD x1e3 (average)", s.swd.average, "", "real test vs train: " + fmt("%.1f", sc.ceiling.swd.average), S.name});
   T.figure({"DCGAN MS-SSIM diversity", s.ms_ssim.mean, "", "real test: " + fmt("%.3f", sc.ceiling.ms_ssim.mean), S.name});
+  t0 = Clock::now();
+  const GanScores a = sc.score(sample_images(average, S.eval_images, gz));
+  T.say("  G's weight average (b = " + fmt("%g", S.g_average) + "):\n" + a.str() + "\n  (" +
+        fmt("%.0f s", seconds_since(t0)) + ")");
+  const std::string avg_setting = S.name + ", " + net + ", " + count(S.epochs) + " epochs, b = " + fmt("%g", S.g_average);
+  T.figure({"DCGAN weight average: classifier IS (LeNet)", a.inception_score, "",
+            ">= 9.0 (full-setting goal; not an Inception-v3 figure)", avg_setting});
+  T.figure({"DCGAN weight average: Frechet distance (LeNet)", a.frechet_distance, "",
+            "real test vs train: " + fmt("%.1f", sc.ceiling.frechet_distance), avg_setting});
+  T.figure({"DCGAN weight average: digit shares, KL from uniform", a.classes.kl_from_uniform, "nats",
+            "all ten digits in near-equal shares (0 = equal)", avg_setting});
 
   t0 = Clock::now();
   latent_walks(T, *gan.generator, sc);

@@ -22,6 +22,7 @@ Setting setting_for(bool quick) {
     s.ring_steps = 5000, s.ring_seeds = 1;
     s.ring_mbstd_losses = {GanLoss::non_saturating};
     s.width = 32, s.epochs = 10, s.batch = 32, s.lr = s.lr_g = 5e-4;
+    s.g_average = 0.99;  // 620 G steps in all: average over about the last 100
     s.eval_images = 500, s.ssim_pairs = 1000;
     s.side_epochs = 8;
     return s;  // no MNIST loss table (hours); ~70 s of CPU on one thread in all
@@ -134,10 +135,12 @@ std::pair<double, double> Scorer::is_fid(const Tensor& images01) {
 
 GanHistory fit(Tutorial& T, const std::string& label, GeneratorNet& G, DiscriminatorNet& D, const GanTrainConfig& cfg,
                const Tensor& x, const Tensor& y, int64_t epochs, int64_t batch,
-               const std::function<void(const GanEpochLog&)>& on_epoch) {
+               const std::function<void(const GanEpochLog&)>& on_epoch,
+               const std::function<void(int64_t, const GanStepStats&)>& on_step) {
   GanTrainer trainer(G, D, cfg);
   GanFitOptions o;
   o.epochs = epochs, o.batch_size = batch, o.seed = cfg.seed;
+  o.on_step = on_step;
   o.on_epoch = [&](const GanEpochLog& e) {
     T.say("  " + label + " epoch " + std::to_string(e.epoch) + ": D loss " + fmt("%.3f", e.d_loss) + ", G loss " +
           fmt("%.3f", e.g_loss) + ", " + fmt("%.0f s", e.seconds));

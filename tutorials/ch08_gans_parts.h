@@ -39,6 +39,9 @@ struct Setting {
   // DCGAN's G learning rate (Chen et al.'s 1e-3 in the full run; InfoGAN always uses theirs).
   int64_t fc_hidden = 0;
   double lr_g = 2e-4;
+  // The main DCGAN also keeps an exponential moving average of G's weights with this β
+  // (Yazıcı et al. 2019; update_average in gan_tricks.h) and scores it beside G.
+  double g_average = 0.999;
   // Generated images scored per evaluation (the test set's size, so that the real ceiling is
   // measured on as many images: the Fréchet distance is biased upwards for small N) and MS-SSIM pairs.
   int64_t eval_images = 500, ssim_pairs = 1000;
@@ -89,10 +92,12 @@ struct Scorer {
 };
 
 // Trains one GAN on MNIST images x in [−1, 1] (labels y for a cGAN) with train_gan,
-// saying one line per epoch after on_epoch (e.g. a sample grid) has run.
+// saying one line per epoch, then running on_epoch (e.g. a sample grid); on_step runs after
+// every step (e.g. to average G's weights).
 GanHistory fit(Tutorial& T, const std::string& label, GeneratorNet& G, DiscriminatorNet& D, const GanTrainConfig& cfg,
                const Tensor& x, const Tensor& y, int64_t epochs, int64_t batch,
-               const std::function<void(const GanEpochLog&)>& on_epoch = {});
+               const std::function<void(const GanEpochLog&)>& on_epoch = {},
+               const std::function<void(int64_t, const GanStepStats&)>& on_step = {});
 
 // The tutorial's last steps: a conditional GAN's digits and InfoGAN's codes; every loss on MNIST.
 void conditional_and_infogan(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& labels, Scorer& sc);

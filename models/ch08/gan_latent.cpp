@@ -96,6 +96,23 @@ Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y, bool e
   return from_pm1(x);
 }
 
+void refresh_batch_norm(GeneratorNet& G, Generator& g, int64_t batches, int64_t batch_size, const Tensor& y) {
+  if (batches < 1 || batch_size < 2)
+    fail("refresh_batch_norm", "needs batches >= 1 and batch_size >= 2, got " + str(batches) + ", " + str(batch_size));
+  if (y.defined() && (y.dim() != 1 || y.size(0) != batch_size))
+    fail("refresh_batch_norm", "labels " + shape_str(y.shape()) + " do not match batch_size " + str(batch_size));
+  NoGradGuard ng;
+  const bool was_training = G.is_training();
+  G.train();
+  try {
+    for (int64_t b = 0; b < batches; ++b) G.generate(Var(sample_latent(G.latent(), batch_size, g).z), y);
+  } catch (...) {
+    G.train(was_training);
+    throw;
+  }
+  G.train(was_training);
+}
+
 Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y) {
   std::vector<Tensor> parts;
   for (int64_t i = 0; i < n; i += 500) {

@@ -41,6 +41,14 @@ Tensor interpolate_latent(const Tensor& a, const Tensor& b, int64_t steps, Inter
 // statistics, then back to the mode it was in), mapped from [−1, 1] to [0, 1]: [N, C, 28, 28]
 // (or [N, data_dim] for an MLP generator of vectors).
 Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y = Tensor(), bool eval_mode = true);
+// Batch norm's running statistics re-estimated for G's current weights: `batches` batches of
+// fresh z (and the labels y int64 [batch_size] for a cGAN) through G in training mode, no
+// graph; G is left in the mode it was in. For an average of G's weights (update_average,
+// gan_tricks.h), whose running statistics were never computed with those weights. Each batch
+// moves the statistics by batch norm's momentum (0.1), so 50 batches leave 0.9^50 < 1 % of
+// the old values.
+void refresh_batch_norm(GeneratorNet& G, Generator& g, int64_t batches = 50, int64_t batch_size = 64,
+                        const Tensor& y = Tensor());
 // n images from G for fresh z ~ sample_latent (labels y int64 [n] for a cGAN), made 500 at a time
 // and clamped to [0, 1] (the rescaled Tanh can land a rounding error outside, which the metrics
 // refuse): [n, C, 28, 28] ([n, data_dim] for an MLP generator). What gan_metrics.h scores.

@@ -4,6 +4,7 @@
 //   feature matching (§3.1), minibatch discrimination (§3.2), historical
 //   averaging (§3.3), one-sided label smoothing (§3.4: the real_target of
 //   discriminator_loss in gan_losses.h).
+// From Yazıcı et al. 2019: an exponential moving average of G's weights.
 // From Karras et al. 2018 ("Progressive growing of GANs"):
 //   the minibatch standard deviation layer (§3), pixelwise feature vector
 //   normalisation and the equalised learning rate (§4).
@@ -129,6 +130,18 @@ class HistoricalAverage {
   std::vector<Tensor> average_;
   int64_t count_ = 0;
 };
+
+// An exponential moving average of G's weights (Yazıcı et al. 2019, "The unusual
+// effectiveness of averaging in GAN training"): after every G step,
+//   θ̄ ← β θ̄ + (1 − β) θ
+// for each parameter of `average` and its twin in `live` (two nets of one config;
+// `average` starts as a copy of `live`). The game's iterates circle around an
+// equilibrium rather than settle on it; their average sits nearer the centre, so
+// samples from θ̄ are usually better than from the last θ. Only sampling uses θ̄:
+// training goes on with θ. β = 0.999 averages over about the last 1,000 steps.
+// Batch-norm statistics are buffers, not parameters: refresh them for θ̄
+// (refresh_batch_norm, gan_latent.h) before sampling in eval mode.
+void update_average(nn::Module& average, nn::Module& live, double beta);
 
 // Nearest-neighbour 2x upsampling [N, C, H, W] -> [N, C, 2H, 2W] (a reshape of
 // an expand, so its backward sums each 2x2 block).
