@@ -34,7 +34,7 @@ size_t dtype_size(DType d);
 
 using Shape = std::vector<int64_t>;
 std::string shape_str(const Shape& s);  // "[64,784]"
-// A number for an error message: shortest %g form with this many significant digits
+// A number for an error message: printf's %g with this many significant digits (trailing zeros dropped)
 // (num_str(0.5) = "0.5", num_str(1e-4) = "0.0001", num_str(2.0/3, 3) = "0.667").
 std::string num_str(double v, int significant = 6);
 int64_t shape_numel(const Shape& s);

@@ -43,10 +43,13 @@ TEST_CASE("ch08: update_average keeps beta * average + (1 - beta) * live, parame
   const std::vector<Var> a = avg.parameters();
   REQUIRE(a.size() == start.size());
   for (size_t i = 0; i < a.size(); ++i)
-    check_close(a[i].data(), start[i] * (beta * beta) + th1[i] * (beta * (1 - beta)) + th2[i] * (1 - beta), 1e-12);
+    check_close(a[i].data(), start[i] * (beta * beta) + th1[i] * (beta * (1 - beta)) + th2[i] * (1 - beta), 1e-12, 0);
+  // The live net is read, never written.
+  const std::vector<Var> l = live.parameters();
+  for (size_t i = 0; i < l.size(); ++i) check_close(l[i].data(), th2[i], 0, 0);
   // β = 0 copies the live weights.
   update_average(avg, live, 0.0);
-  for (size_t i = 0; i < a.size(); ++i) check_close(a[i].data(), th2[i], 1e-12);
+  for (size_t i = 0; i < a.size(); ++i) check_close(a[i].data(), th2[i], 1e-12, 0);
 }
 
 TEST_CASE("ch08: update_average refuses nets of another config and a beta outside [0, 1)") {
@@ -59,6 +62,10 @@ TEST_CASE("ch08: update_average refuses nets of another config and a beta outsid
   GanGenerator same(small_mlp(5));
   check_error([&] { update_average(same, live, 1.0); }, {"update_average", "beta must be in [0, 1), got 1"});
   check_error([&] { update_average(same, live, -0.5); }, {"update_average", "got -0.5"});
+  GanNetConfig single = small_mlp(5);
+  single.dtype = DType::f32;
+  GanGenerator f32(single);
+  check_error([&] { update_average(f32, live, 0.99); }, {"update_average", "float32", "float64"});
 }
 
 TEST_CASE("ch08: refresh_batch_norm gives averaged weights their own batch-norm statistics") {
@@ -72,10 +79,10 @@ TEST_CASE("ch08: refresh_batch_norm gives averaged weights their own batch-norm 
   const Tensor z = sample_latent(G.latent(), 256, g).z;
   auto gap = [&] {  // eval-mode output (running statistics) vs train-mode output (this batch's)
     NoGradGuard ng;
+    G.eval();  // first: the training-mode pass below moves the running statistics
+    const Tensor running = G.generate(Var(z)).data().clone();
     G.train();
-    const Tensor batch = G.generate(Var(z)).data().clone();
-    G.eval();
-    const Tensor running = G.generate(Var(z)).data();
+    const Tensor batch = G.generate(Var(z)).data();
     return max(abs(running - batch)).item();
   };
   G.eval();
@@ -86,6 +93,9 @@ TEST_CASE("ch08: refresh_batch_norm gives averaged weights their own batch-norm 
   const double fresh = gap();
   CHECK(stale > 0.2);
   CHECK(fresh < 0.2 * stale);
+  G.train();
+  refresh_batch_norm(G, g, 2, 64);
+  CHECK(G.is_training());
   check_error([&] { refresh_batch_norm(G, g, 0, 64); }, {"refresh_batch_norm", "batches >= 1"});
   check_error([&] { refresh_batch_norm(G, g, 5, 8, zeros({4}, DType::i64)); }, {"refresh_batch_norm", "[4]", "batch_size 8"});
 }

@@ -254,11 +254,12 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
       [&](const GanEpochLog& e) {
         const std::string file = "dcgan_epoch" + count(e.epoch) + ".png";
         write_sample_grid(T.path(file), *gan.generator, fixed_z, Tensor(), 8);
+        Generator same_z = gz;  // the average is scored on the same z as G
         const auto [is, fid] = sc.is_fid(sample_images(*gan.generator, S.eval_images, gz));
         epoch_is.push_back(is), epoch_fid.push_back(fid);
         // The average's batch-norm statistics were never computed with its weights: refresh them.
         refresh_batch_norm(average, gbn);
-        const auto [ais, afid] = sc.is_fid(sample_images(average, S.eval_images, gz));
+        const auto [ais, afid] = sc.is_fid(sample_images(average, S.eval_images, same_z));
         avg_is.push_back(ais), avg_fid.push_back(afid);
         T.say("    " + T.path(file) + ": IS " + fmt("%.2f", is) + ", Frechet " + fmt("%.1f", fid) +
               "; the weight average: IS " + fmt("%.2f", ais) + ", Frechet " + fmt("%.1f", afid));
@@ -286,7 +287,7 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
                  {{"G", x_epochs, epoch_fid},
                   {"G's weight average", x_epochs, avg_fid},
                   {"real test", x_epochs, std::vector<double>(x_epochs.size(), sc.ceiling.frechet_distance)}});
-  T.wrote(T.path("dcgan_frechet.png"), "the Frechet distance after each epoch, and the real test images' floor");
+  T.wrote(T.path("dcgan_frechet.png"), "the Frechet distance after each epoch, of G and of its average, and the real test images' floor");
   write_sample_grid(T.path("dcgan_average.png"), average, fixed_z, Tensor(), 8);
   T.wrote(T.path("dcgan_average.png"), "the weight average's samples for the same 64 z as dcgan_epoch" + count(S.epochs) + ".png");
 
@@ -296,6 +297,7 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
          "MS-SSIM within the real pair's is as good as real by that measure; LeNet's IS and Frechet\n"
          "distance separate the two far more clearly.");
   t0 = Clock::now();
+  Generator same_z = gz;  // the average is scored on the same z as G
   const GanScores s = sc.score(sample_images(*gan.generator, S.eval_images, gz));
   T.say(s.str() + "\n  (" + fmt("%.0f s", seconds_since(t0)) + ")");
   T.figure({"DCGAN classifier IS (LeNet)", s.inception_score, "", ">= 9.0 (full-setting goal; not an Inception-v3 figure)",
@@ -308,7 +310,7 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
   T.figure({"DCGAN SWD x1e3 (average)", s.swd.average, "", "real test vs train: " + fmt("%.1f", sc.ceiling.swd.average), S.name});
   T.figure({"DCGAN MS-SSIM diversity", s.ms_ssim.mean, "", "real test: " + fmt("%.3f", sc.ceiling.ms_ssim.mean), S.name});
   t0 = Clock::now();
-  const GanScores a = sc.score(sample_images(average, S.eval_images, gz));
+  const GanScores a = sc.score(sample_images(average, S.eval_images, same_z));
   T.say("  G's weight average (b = " + fmt("%g", S.g_average) + "):\n" + a.str() + "\n  (" +
         fmt("%.0f s", seconds_since(t0)) + ")");
   const std::string avg_setting = S.name + ", " + net + ", " + count(S.epochs) + " epochs, b = " + fmt("%g", S.g_average);

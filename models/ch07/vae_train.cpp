@@ -93,8 +93,8 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
         const auto it = saved.find(std::string("meta.") + key);
         const double got = it == saved.end() ? NAN : it->second.item(), w = want.at(key);
         if (!(std::fabs(got - w) <= 1e-12 * std::fabs(w)))
-          fail("train_vae_staged", file + " was written with " + key + " = " + num_str(got, 10) + ", this run has " +
-                                       num_str(w, 10) + "; delete it (and later stages' files) to retrain");
+          fail("train_vae_staged", file + " was written with " + key + " = " + num_str(got, 17) + ", this run has " +
+                                       num_str(w, 17) + "; delete it (and later stages' files) to retrain");
       }
       load_checkpoint(file, vae);  // strict: a file of another architecture is an error, the model untouched
       if (on_stage) on_stage(stages[i], true);
@@ -105,10 +105,10 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
   for (size_t i = first; i < stages.size(); ++i) {
     const VaeStage& s = stages[i];
     VaeTrainOptions o = opt;
-    // Stage i's seed: opt.seed mixed with i by a golden-ratio multiple, so that two runs whose
+    // Stage i's seed: opt.seed mixed with i by an odd 64-bit multiplier, so that two runs whose
     // base seeds are close (the tutorial's parts) never share a stage's stream, as they would
-    // with opt.seed + i.
-    o.epochs = s.epochs, o.lr = s.lr, o.seed = opt.seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(s.index + 1));
+    // with opt.seed + i. (Not train_vae's own constant for its ε stream, which would cancel.)
+    o.epochs = s.epochs, o.lr = s.lr, o.seed = opt.seed ^ (0xD1342543DE82EF95ULL * (uint64_t)(s.index + 1));
     train_vae(vae, x, y, o);
     if (!checkpoint_prefix.empty()) save_checkpoint(file_of(s), vae, nullptr, nullptr, stage_meta(s, opt, x.size(0)));
     if (on_stage) on_stage(s, false);

@@ -102,10 +102,12 @@ void refresh_batch_norm(GeneratorNet& G, Generator& g, int64_t batches, int64_t 
   if (y.defined() && (y.dim() != 1 || y.size(0) != batch_size))
     fail("refresh_batch_norm", "labels " + shape_str(y.shape()) + " do not match batch_size " + str(batch_size));
   NoGradGuard ng;
+  const std::vector<Var> params = G.parameters();
+  const DType dtype = params.empty() ? DType::f32 : params[0].dtype();  // z in G's own dtype
   const bool was_training = G.is_training();
   G.train();
   try {
-    for (int64_t b = 0; b < batches; ++b) G.generate(Var(sample_latent(G.latent(), batch_size, g).z), y);
+    for (int64_t b = 0; b < batches; ++b) G.generate(Var(sample_latent(G.latent(), batch_size, g, dtype).z), y);
   } catch (...) {
     G.train(was_training);
     throw;

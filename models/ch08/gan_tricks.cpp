@@ -18,19 +18,21 @@ Tensor normal_init(const Shape& s, double std, DType dtype, Generator* g) { retu
 
 void update_average(nn::Module& average, nn::Module& live, double beta) {
   if (!(beta >= 0 && beta < 1)) fail("update_average", "beta must be in [0, 1), got " + num_str(beta));
-  const std::vector<Var> avg = average.parameters(), cur = live.parameters();
+  const auto avg = average.named_parameters(), cur = live.named_parameters();
   if (avg.size() != cur.size())
     fail("update_average", "the average has " + str((int64_t)avg.size()) + " parameters, the live net " +
                                str((int64_t)cur.size()) + ": not two nets of one config");
-  for (size_t i = 0; i < avg.size(); ++i)
-    if (avg[i].shape() != cur[i].shape() || avg[i].dtype() != cur[i].dtype())
-      fail("update_average", "parameter " + str((int64_t)i) + " is " + shape_str(avg[i].shape()) + " " +
-                                 dtype_name(avg[i].dtype()) + " in the average and " + shape_str(cur[i].shape()) + " " +
-                                 dtype_name(cur[i].dtype()) + " in the live net");
+  for (size_t i = 0; i < avg.size(); ++i) {
+    const Var &a = avg[i].second, &c = cur[i].second;
+    if (avg[i].first != cur[i].first || a.shape() != c.shape() || a.dtype() != c.dtype())
+      fail("update_average", "parameter " + str((int64_t)i) + " is " + avg[i].first + " " + shape_str(a.shape()) + " " +
+                                 dtype_name(a.dtype()) + " in the average and " + cur[i].first + " " +
+                                 shape_str(c.shape()) + " " + dtype_name(c.dtype()) + " in the live net");
+  }
   // θ̄ += (1 − β)(θ − θ̄), the same as β θ̄ + (1 − β) θ with one temporary.
   for (size_t i = 0; i < avg.size(); ++i) {
-    Tensor a = avg[i].data();
-    add_(a, sub(cur[i].data(), a), 1.0 - beta);
+    Tensor a = avg[i].second.data();
+    add_(a, sub(cur[i].second.data(), a), 1.0 - beta);
   }
 }
 

@@ -138,7 +138,8 @@ class HistoricalAverage {
 // `average` starts as a copy of `live`). The game's iterates circle around an
 // equilibrium rather than settle on it; their average sits nearer the centre, so
 // samples from θ̄ are usually better than from the last θ. Only sampling uses θ̄:
-// training goes on with θ. β = 0.999 averages over about the last 1,000 steps.
+// training goes on with θ. β = 0.999 averages over about the last 1,000 steps; since θ̄
+// starts at G's initial weights, β^t of them remain after t steps (39 % after 937).
 // Batch-norm statistics are buffers, not parameters: refresh them for θ̄
 // (refresh_batch_norm, gan_latent.h) before sampling in eval mode.
 void update_average(nn::Module& average, nn::Module& live, double beta);

@@ -90,6 +90,9 @@ RingRun ring_setting(GanLoss loss, uint64_t seed) {
 
 void set_ring_rates(GanTrainer& trainer, const RingRun& run, int64_t step) {
   if (!run.lr_decay) return;
+  if (run.steps < 1 || step < 0 || step >= run.steps)
+    fail("set_ring_rates", "step " + std::to_string(step) + " is outside [0, " + std::to_string(run.steps) +
+                               "): the decayed rate would be negative");
   // Linear decay to 0: late steps shrink, so G settles where it is instead of
   // hopping between modes when the budget runs out.
   const double f = 1.0 - (double)step / (double)run.steps;

@@ -68,6 +68,7 @@ struct RingResult {
 };
 // The learning rates for D step `step` of `run` (run.lr_decay: linear decay to 0), set on the
 // trainer's optimisers; a no-op without lr_decay. train_ring calls it before every step.
+// A step outside [0, run.steps) is an error (the rate would turn negative).
 void set_ring_rates(GanTrainer& trainer, const RingRun& run, int64_t step);
 // Trains on fresh ring samples every step (the data distribution is known
 // exactly, so there is no finite training set) and measures coverage.
