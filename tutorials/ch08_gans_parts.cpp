@@ -21,6 +21,7 @@ Setting setting_for(bool quick) {
     s.ring_losses = {GanLoss::non_saturating, GanLoss::wgan_gp};
     s.ring_steps = 5000, s.ring_seeds = 1;
     s.ring_mbstd_losses = {GanLoss::non_saturating};
+    s.ring_mbstd_decay_losses = {GanLoss::non_saturating};
     s.width = 32, s.epochs = 10, s.batch = 32, s.lr = s.lr_g = 5e-4;
     s.g_average = 0.99;  // 620 G steps in all: average over about the last 100
     s.eval_images = 500, s.ssim_pairs = 1000;
@@ -37,6 +38,7 @@ Setting setting_for(bool quick) {
   s.ring_steps = 20000, s.ring_seeds = 3;  // 10,000 left one mode out on some seeds (docs/08)
   s.ring_wgan_long_steps = 100000;
   s.ring_mbstd_losses = {GanLoss::minimax, GanLoss::non_saturating, GanLoss::least_squares};
+  s.ring_mbstd_decay_losses = {GanLoss::minimax, GanLoss::non_saturating, GanLoss::least_squares};
   s.width = 64, s.epochs = 10, s.batch = 64;
   s.fc_hidden = 1024, s.lr = 2e-4, s.lr_g = 1e-3;
   s.eval_images = 10000, s.ssim_pairs = 10000;

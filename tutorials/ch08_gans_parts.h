@@ -29,6 +29,9 @@ struct Setting {
   // A cure for the misses: these losses again with the minibatch-stddev feature in D
   // (GanNetConfig::minibatch_stddev), ring_steps D steps, ring_seeds seeds.
   std::vector<GanLoss> ring_mbstd_losses;
+  // Both cures: these losses again with the minibatch-stddev feature and both learning rates
+  // decayed linearly to 0 (RingRun::lr_decay), ring_steps D steps, ring_seeds seeds.
+  std::vector<GanLoss> ring_mbstd_decay_losses;
   // The main DCGAN, the cGAN and InfoGAN (NS loss, Adam with β1 0.5): width of G and D, epochs,
   // batch, learning rate (the quick run on 2,000 images takes more, smaller steps at a higher
   // rate to draw digits within a few hundred steps).

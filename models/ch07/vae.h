@@ -188,7 +188,8 @@ struct VaeStage {
 std::vector<VaeStage> burda_schedule(int64_t stages = 8);
 
 // train_vae once per stage: opt's epochs and lr replaced by the stage's, its seed by
-// opt.seed mixed with the stage index (opt.seed ^ 0xD1342543DE82EF95·(i+1)), and Adam started afresh (our choice; the paper does not say).
+// opt.seed mixed with the stage index (opt.seed ^ 0xD1342543DE82EF95·(i+1)), and Adam
+// started afresh (our choice; the paper does not say).
 // With a non-empty checkpoint_prefix, the weights after stage i are saved to
 // "<prefix>stage<i>.ckpt" (latent::save_checkpoint, atomic) with the stage and the options
 // that shaped it. On a rerun, the last stage whose file exists is loaded and training goes on

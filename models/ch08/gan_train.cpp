@@ -185,6 +185,15 @@ GanStepStats GanTrainer::step(const Tensor& real, const Tensor& y) {
   return st;
 }
 
+void set_decayed_rates(GanTrainer& trainer, int64_t step, int64_t total) {
+  if (total < 1 || step < 0 || step >= total)
+    fail("set_decayed_rates", "step " + std::to_string(step) + " is outside [0, " + std::to_string(total) +
+                                  "): the decayed rate would be 0 or negative");
+  const double f = 1.0 - (double)step / (double)total;
+  trainer.d_optimizer().set_lr(trainer.config().lr_d * f);
+  trainer.g_optimizer().set_lr(trainer.config().lr_g * f);
+}
+
 GanHistory train_gan(GanTrainer& trainer, const Tensor& data, const Tensor& y, const GanFitOptions& o) {
   if (o.epochs < 0 || o.batch_size < 2 || o.max_steps_per_epoch < 0)
     fail("train_gan", "needs epochs >= 0, batch_size >= 2, max_steps_per_epoch >= 0; got " + std::to_string(o.epochs) +
@@ -198,6 +207,9 @@ GanHistory train_gan(GanTrainer& trainer, const Tensor& data, const Tensor& y, c
   DataLoader loader(set, o.batch_size, {.shuffle = true, .seed = o.seed, .drop_last = true});
   GanHistory h;
   int64_t step = 0;
+  const int64_t per_epoch = o.max_steps_per_epoch > 0 ? std::min<int64_t>(o.max_steps_per_epoch, (int64_t)loader.size())
+                                                      : (int64_t)loader.size();
+  const int64_t total = per_epoch * o.epochs;
   for (int64_t e = 1; e <= o.epochs; ++e) {
     const auto t0 = std::chrono::steady_clock::now();
     GanEpochLog log;
@@ -205,6 +217,7 @@ GanHistory train_gan(GanTrainer& trainer, const Tensor& data, const Tensor& y, c
     int64_t g_count = 0;
     for (auto& b : loader) {
       if (o.max_steps_per_epoch > 0 && log.steps >= o.max_steps_per_epoch) break;
+      if (o.lr_decay) set_decayed_rates(trainer, step, total);
       const GanStepStats st = trainer.step(b.x, b.y);
       h.steps.push_back(st);
       if (o.on_step) o.on_step(step, st);
@@ -222,6 +235,10 @@ GanHistory train_gan(GanTrainer& trainer, const Tensor& data, const Tensor& y, c
       save_gan_checkpoint(o.checkpoint_path, trainer.generator(), trainer.discriminator(),
                           {{"epoch", (double)e}, {"began_k", trainer.began.k}});
     if (o.on_epoch) o.on_epoch(log);
+  }
+  if (o.lr_decay) {
+    trainer.d_optimizer().set_lr(trainer.config().lr_d);
+    trainer.g_optimizer().set_lr(trainer.config().lr_g);
   }
   return h;
 }

@@ -136,7 +136,16 @@ struct GanFitOptions {
   std::string checkpoint_path = "";
   std::function<void(const GanEpochLog&)> on_epoch = {};  // e.g. write a sample grid
   std::function<void(int64_t step, const GanStepStats&)> on_step = {};
+  // Both learning rates decayed linearly to 0 over all the steps (set_decayed_rates), then
+  // set back to the trainer's config when training ends.
+  bool lr_decay = false;
 };
+// Linear decay: before step `step` of `total` (0-based), both optimisers' rates become the
+// config's times 1 − step/total, so the last step is taken at 1/total of them. A step outside
+// [0, total) is an error (the rate would be 0 or negative). Late steps shrink, so the players
+// stop circling and G settles where it is when the budget runs out.
+void set_decayed_rates(GanTrainer& trainer, int64_t step, int64_t total);
+
 // Epochs of shuffled minibatches (the last, smaller one dropped: batch norm and the
 // minibatch layers want full batches). data: the training examples, images scaled to
 // [−1, 1] (nn::to_pm1) to match G's Tanh; y int64 [N] or undefined.

@@ -93,11 +93,7 @@ void set_ring_rates(GanTrainer& trainer, const RingRun& run, int64_t step) {
   if (run.steps < 1 || step < 0 || step >= run.steps)
     fail("set_ring_rates", "step " + std::to_string(step) + " is outside [0, " + std::to_string(run.steps) +
                                "): the decayed rate would be negative");
-  // Linear decay to 0: late steps shrink, so G settles where it is instead of
-  // hopping between modes when the budget runs out.
-  const double f = 1.0 - (double)step / (double)run.steps;
-  trainer.d_optimizer().set_lr(run.train.lr_d * f);
-  trainer.g_optimizer().set_lr(run.train.lr_g * f);
+  set_decayed_rates(trainer, step, run.steps);  // the trainer was built from run.train
 }
 
 RingResult train_ring(const RingRun& run) {
