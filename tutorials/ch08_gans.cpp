@@ -135,7 +135,8 @@ void ring_toy(Tutorial& T, const Setting& S) {
   if (S.ring_wgan_long_steps > 0) {
     // The clipped WGAN's critic, with clip 0.01 as for images, stays nearly flat around the 0.02-wide
     // modes at this budget. With a looser clip (0.05), 5x the D steps and the rates decayed to 0,
-    // it found all 8 on seeds 0-2; clip 0.1 found 7, 8, 5 and clip 0.01 without decay 0 (docs/08).
+    // it found all 8 on seeds 0-2 (with train_ring's streams, and again with trace_ring's in the
+    // tour of 2026-12-06 17:46); clip 0.1 found 7, 8, 5 and clip 0.01 without decay 0 (docs/08).
     const RingRow row = ring_row(S, GanLoss::wasserstein, [&](RingRun& run) {
       run.train.clip = 0.05, run.steps = S.ring_wgan_long_steps, run.lr_decay = true;
     });
@@ -144,7 +145,7 @@ void ring_toy(Tutorial& T, const Setting& S) {
               "8 (every loss covers all 8 modes)", S.name + ", lr decayed to 0, mean of " + count(S.ring_seeds) + " seeds"});
   }
   if (!S.ring_mbstd_losses.empty())
-    T.say("  The cure tried last: the minibatch-stddev feature in D (Karras et al. 2018) for " +
+    T.say("  One cure: the minibatch-stddev feature in D (Karras et al. 2018) for " +
           loss_names(S.ring_mbstd_losses) + ", the losses\n  whose G let a mode starve on some seed above.");
   for (GanLoss loss : S.ring_mbstd_losses) {
     // Minibatch stddev (Karras et al. 2018, §3): one more input to D's last layer, the batch's

@@ -210,6 +210,15 @@ GanHistory train_gan(GanTrainer& trainer, const Tensor& data, const Tensor& y, c
   const int64_t per_epoch = o.max_steps_per_epoch > 0 ? std::min<int64_t>(o.max_steps_per_epoch, (int64_t)loader.size())
                                                       : (int64_t)loader.size();
   const int64_t total = per_epoch * o.epochs;
+  // With lr_decay, the rates the trainer had before are put back when training ends, also when
+  // a step or a callback throws.
+  struct RestoreRates {
+    GanTrainer* trainer;  // null: nothing to restore
+    double d, g;
+    ~RestoreRates() {
+      if (trainer) trainer->d_optimizer().set_lr(d), trainer->g_optimizer().set_lr(g);
+    }
+  } restore{o.lr_decay ? &trainer : nullptr, trainer.d_optimizer().lr(), trainer.g_optimizer().lr()};
   for (int64_t e = 1; e <= o.epochs; ++e) {
     const auto t0 = std::chrono::steady_clock::now();
     GanEpochLog log;
@@ -235,10 +244,6 @@ GanHistory train_gan(GanTrainer& trainer, const Tensor& data, const Tensor& y, c
       save_gan_checkpoint(o.checkpoint_path, trainer.generator(), trainer.discriminator(),
                           {{"epoch", (double)e}, {"began_k", trainer.began.k}});
     if (o.on_epoch) o.on_epoch(log);
-  }
-  if (o.lr_decay) {
-    trainer.d_optimizer().set_lr(trainer.config().lr_d);
-    trainer.g_optimizer().set_lr(trainer.config().lr_g);
   }
   return h;
 }

@@ -136,8 +136,8 @@ struct GanFitOptions {
   std::string checkpoint_path = "";
   std::function<void(const GanEpochLog&)> on_epoch = {};  // e.g. write a sample grid
   std::function<void(int64_t step, const GanStepStats&)> on_step = {};
-  // Both learning rates decayed linearly to 0 over all the steps (set_decayed_rates), then
-  // set back to the trainer's config when training ends.
+  // Both learning rates decayed linearly to 0 over all the steps (set_decayed_rates); the
+  // rates the optimisers had before are put back when training ends (or throws).
   bool lr_decay = false;
 };
 // Linear decay: before step `step` of `total` (0-based), both optimisers' rates become the

@@ -92,7 +92,7 @@ void set_ring_rates(GanTrainer& trainer, const RingRun& run, int64_t step) {
   if (!run.lr_decay) return;
   if (run.steps < 1 || step < 0 || step >= run.steps)
     fail("set_ring_rates", "step " + std::to_string(step) + " is outside [0, " + std::to_string(run.steps) +
-                               "): the decayed rate would be negative");
+                               "): the decayed rate would be 0 or negative");
   set_decayed_rates(trainer, step, run.steps);  // the trainer was built from run.train
 }
 

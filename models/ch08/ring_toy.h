@@ -54,7 +54,9 @@ struct RingRun {
 // what its paper prescribes: λ = 0.1 for WGAN-GP and DRAGAN (the toy value of Gulrajani et al.'s
 // code), RMSProp and n_critic = 5 for the clipped WGAN, and a 1-d code for BEGAN's autoencoder.
 // See ring_toy.cpp for the reasons. What it gives at 20,000 D steps (the full tour, seeds 0-2,
-// docs/08): 8 modes on every seed for WGAN-GP and DRAGAN, 8/8/7 for MM, NS and LSGAN;
+// docs/08): 8 modes on every seed for WGAN-GP and DRAGAN; for MM, NS and LSGAN 8 on most
+// seeds but 5-7 on some (which ones changes with the thread count), and 8 on every seed with
+// the minibatch-stddev feature and lr_decay together;
 // none for the clipped WGAN, whose critic is too constrained to model the 0.02-wide modes in
 // this budget (the tour adds a longer clipped run, docs/08); one for BEGAN, which collapses
 // onto the mode its autoencoder reconstructs best.
@@ -66,9 +68,10 @@ struct RingResult {
   std::vector<double> d_loss, g_loss;  // per D step (g_loss NaN on steps without a G step)
   double seconds = 0;
 };
-// The learning rates for D step `step` of `run` (run.lr_decay: linear decay to 0), set on the
-// trainer's optimisers; a no-op without lr_decay. train_ring calls it before every step.
-// A step outside [0, run.steps) is an error (the rate would turn negative).
+// The learning rates for D step `step` of `run` (run.lr_decay: linear decay to 0,
+// set_decayed_rates), set on the trainer's optimisers from the trainer's config, so the trainer
+// must be built from run.train; a no-op without lr_decay. train_ring calls it before every step.
+// A step outside [0, run.steps) is an error (the rate would be 0 or negative).
 void set_ring_rates(GanTrainer& trainer, const RingRun& run, int64_t step);
 // Trains on fresh ring samples every step (the data distribution is known
 // exactly, so there is no finite training set) and measures coverage.
