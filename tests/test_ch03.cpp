@@ -348,3 +348,12 @@ TEST_CASE("ch03: adjusted Rand index") {
   // sklearn.metrics.adjusted_rand_score([0,0,1,1,2,2], [0,0,1,2,2,2]) = 0.4444444444444444
   CHECK(adjusted_rand_index(a, from_vector_i({0, 0, 1, 2, 2, 2}, {6})) == doctest::Approx(0.4444444444444444));
 }
+
+TEST_CASE("ch03: cluster purity by hand") {
+  // Clusters {0,0,0 | 1,1 | 2} over classes {1,1,2 | 3,3 | 3}: majorities 2 + 2 + 1 of 6.
+  const Tensor clusters = from_vector_i({0, 0, 0, 1, 1, 2}, {6}), classes = from_vector_i({1, 1, 2, 3, 3, 3}, {6});
+  CHECK(cluster_purity(clusters, classes) == doctest::Approx(5.0 / 6.0));
+  CHECK(cluster_purity(classes, classes) == 1.0);
+  CHECK(cluster_purity(from_vector_i({0, 0, 0, 0, 0, 0}, {6}), classes) == doctest::Approx(0.5));  // one cluster: the largest class
+  check_error([&] { cluster_purity(clusters, from_vector_i({1, 2}, {2})); }, {"cluster_purity", "[6]", "[2]"});
+}

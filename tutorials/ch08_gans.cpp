@@ -357,6 +357,8 @@ void run_chapter08(Tutorial& T) {
     T.say("  the ring toy took " + fmt("%.0f s", seconds_since(t0)));
   }
   if (T.runs_part("dcgan")) dcgan(T, S, X, sc, seed);
+  if (T.runs_part("selfcond") && S.selfcond_clusters > 0)
+    self_conditioned(T, S, X, data.train.images, data.train.labels, sc);
   if (T.runs_part("side")) conditional_and_infogan(T, S, X, data.train.labels, sc);
   if (T.runs_part("table") && !S.table_losses.empty()) loss_table(T, S, X, sc);
 }

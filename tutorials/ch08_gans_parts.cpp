@@ -26,6 +26,7 @@ Setting setting_for(bool quick) {
     s.g_average = 0.99;  // 620 G steps in all: average over about the last 100
     s.eval_images = 500, s.ssim_pairs = 1000;
     s.side_epochs = 8;
+    s.selfcond_clusters = 20, s.selfcond_epochs = 10;
     return s;  // no MNIST loss table (hours); ~70 s of CPU on one thread in all
   }
   // Full: InfoGAN's MNIST nets (the DCGAN of Radford et al., width 64, with a 1,024-unit fully
@@ -43,6 +44,7 @@ Setting setting_for(bool quick) {
   s.fc_hidden = 1024, s.lr = 2e-4, s.lr_g = 1e-3;
   s.eval_images = 10000, s.ssim_pairs = 10000;
   s.side_epochs = 5;
+  s.selfcond_clusters = 100, s.selfcond_epochs = 10;  // the main DCGAN's budget
   s.table_losses = all_gan_losses();
   s.table_width = 32, s.table_epochs = 5, s.table_seeds = 3;
   return s;
@@ -151,8 +153,6 @@ GanHistory fit(Tutorial& T, const std::string& label, GeneratorNet& G, Discrimin
   return train_gan(trainer, x, y, o);
 }
 
-namespace {
-
 std::vector<int64_t> predicted_digits(const Tensor& probs) {
   std::vector<int64_t> out((size_t)probs.size(0));
   for (int64_t i = 0; i < probs.size(0); ++i)
@@ -160,6 +160,8 @@ std::vector<int64_t> predicted_digits(const Tensor& probs) {
       if (probs.at({i, k}) > probs.at({i, out[(size_t)i]})) out[(size_t)i] = k;
   return out;
 }
+
+namespace {
 
 // n copies of each row of `rows` [r, D], row-major: [r·n, D].
 Tensor repeat_rows(const Tensor& rows, int64_t n) {

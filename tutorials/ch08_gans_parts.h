@@ -49,6 +49,9 @@ struct Setting {
   // measured on as many images: the Fréchet distance is biased upwards for small N) and MS-SSIM pairs.
   int64_t eval_images = 500, ssim_pairs = 1000;
   int64_t side_epochs = 5;  // the conditional GAN and InfoGAN
+  // The self-conditioned DCGAN (part `selfcond`): a cGAN on this many k-means clusters of the
+  // training images, with the main DCGAN's nets, rates, batch and weight average; 0: skipped.
+  int64_t selfcond_clusters = 0, selfcond_epochs = 0;
   // The MNIST loss table: every loss on the same DCGAN (width table_width) for table_epochs
   // epochs (the same number of D steps each), table_seeds seeds; table_losses empty: skipped.
   std::vector<GanLoss> table_losses;
@@ -105,6 +108,13 @@ GanHistory fit(Tutorial& T, const std::string& label, GeneratorNet& G, Discrimin
 // The tutorial's last steps: a conditional GAN's digits and InfoGAN's codes; every loss on MNIST.
 void conditional_and_infogan(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& labels, Scorer& sc);
 void loss_table(Tutorial& T, const Setting& S, const Tensor& x, Scorer& sc);
+// The self-conditioned DCGAN (ch08_gans_selfcond.cpp): x in [−1, 1] to train on, the same
+// images in [0, 1] to cluster, and the digit labels, read only to report purity.
+void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& images01, const Tensor& digits,
+                      Scorer& sc);
+
+// Per row of probs [N, K], the index of the largest: LeNet's digit for each image.
+std::vector<int64_t> predicted_digits(const Tensor& probs);
 
 // 1, 2, ..., n: the x axis of a per-step curve.
 std::vector<double> steps_axis(size_t n);

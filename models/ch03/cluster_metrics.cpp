@@ -1,6 +1,7 @@
 // Chapter 03 — comparing clusterings (see cluster_metrics.h).
 #include "models/ch03/cluster_metrics.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -43,6 +44,20 @@ double label_agreement(const Tensor& a, const Tensor& b) {
   double same = 0;
   for (size_t i = 0; i < x.size(); ++i) same += x[i] == y[i];
   return same / (double)x.size();
+}
+
+double cluster_purity(const Tensor& clusters, const Tensor& classes) {
+  check_pair("cluster_purity", clusters, classes);
+  const std::vector<double> c = clusters.to_vector(), y = classes.to_vector();
+  std::map<int64_t, std::map<int64_t, double>> n;  // cluster -> class -> count
+  for (size_t i = 0; i < c.size(); ++i) n[(int64_t)c[i]][(int64_t)y[i]] += 1;
+  double majority = 0;
+  for (auto& [cluster, by_class] : n) {
+    double top = 0;
+    for (auto& [cls, count] : by_class) top = std::max(top, count);
+    majority += top;
+  }
+  return majority / (double)c.size();
 }
 
 }  // namespace latent::models

@@ -18,4 +18,11 @@ double adjusted_rand_index(const Tensor& a, const Tensor& b);
 // Lloyd vs Hamerly, whose clusters keep their indices.
 double label_agreement(const Tensor& a, const Tensor& b);
 
+// Purity of a clustering against known classes (both int64 [N], non-negative):
+//   purity = (1/N) Σ_clusters max_class n_{cluster, class},
+// the accuracy of labelling every cluster with its most frequent class (Manning et al. 2008,
+// §16.3). 1 when no cluster mixes classes; it rises with the number of clusters (N singleton
+// clusters score 1), so compare clusterings with the same k, or use the ARI.
+double cluster_purity(const Tensor& clusters, const Tensor& classes);
+
 }  // namespace latent::models
