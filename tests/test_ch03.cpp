@@ -356,4 +356,6 @@ TEST_CASE("ch03: cluster purity by hand") {
   CHECK(cluster_purity(classes, classes) == 1.0);
   CHECK(cluster_purity(from_vector_i({0, 0, 0, 0, 0, 0}, {6}), classes) == doctest::Approx(0.5));  // one cluster: the largest class
   check_error([&] { cluster_purity(clusters, from_vector_i({1, 2}, {2})); }, {"cluster_purity", "[6]", "[2]"});
+  check_error([&] { cluster_purity(from_vector_i({0, 0, 1, 1}, {2, 2}), from_vector_i({0, 0, 1, 1}, {4})); },
+              {"cluster_purity", "[2,2]", "[4]"});
 }

@@ -27,7 +27,7 @@ Setting setting_for(bool quick) {
     s.eval_images = 500, s.ssim_pairs = 1000;
     s.side_epochs = 8;
     s.selfcond_clusters = 20, s.selfcond_epochs = 10;
-    return s;  // no MNIST loss table (hours); ~70 s of CPU on one thread in all
+    return s;  // no MNIST loss table (hours); ~130 s of CPU on one thread in all (selfcond ~60 s)
   }
   // Full: InfoGAN's MNIST nets (the DCGAN of Radford et al., width 64, with a 1,024-unit fully
   // connected layer in each net) for 10 epochs, G at 1e-3. Ours with the PyTorch peer's plain net

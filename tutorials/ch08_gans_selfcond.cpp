@@ -89,7 +89,9 @@ void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tens
       [&](const GanEpochLog& e) {
         Generator same = gz;
         const auto [is, fid] = sc.is_fid(samples(*gan.generator, gz));
-        refresh_batch_norm(average, gbn, 50, 64, sample_pseudo_labels(clusters.shares, 64, gbn));
+        // 50 batches, each with its own 64 clusters drawn (one set repeated would leave half of
+        // the 100 clusters out of the statistics).
+        refresh_batch_norm(average, gbn, 50, 64, sample_pseudo_labels(clusters.shares, 50 * 64, gbn));
         const auto [ais, afid] = sc.is_fid(samples(average, same));
         g_is.push_back(is), a_is.push_back(ais);
         T.say("    epoch " + std::to_string(e.epoch) + ": IS " + fmt("%.2f", is) + ", Frechet " + fmt("%.1f", fid) +

@@ -99,15 +99,19 @@ Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y, bool e
 void refresh_batch_norm(GeneratorNet& G, Generator& g, int64_t batches, int64_t batch_size, const Tensor& y) {
   if (batches < 1 || batch_size < 2)
     fail("refresh_batch_norm", "needs batches >= 1 and batch_size >= 2, got " + str(batches) + ", " + str(batch_size));
-  if (y.defined() && (y.dim() != 1 || y.size(0) != batch_size))
-    fail("refresh_batch_norm", "labels " + shape_str(y.shape()) + " do not match batch_size " + str(batch_size));
+  const bool per_batch = y.defined() && y.dim() == 1 && y.size(0) == batches * batch_size && batches > 1;
+  if (y.defined() && !per_batch && (y.dim() != 1 || y.size(0) != batch_size))
+    fail("refresh_batch_norm", "labels " + shape_str(y.shape()) + " match neither batch_size " + str(batch_size) +
+                                   " nor batches x batch_size = " + str(batches * batch_size));
   NoGradGuard ng;
   const std::vector<Var> params = G.parameters();
   const DType dtype = params.empty() ? DType::f32 : params[0].dtype();  // z in G's own dtype
   const bool was_training = G.is_training();
   G.train();
   try {
-    for (int64_t b = 0; b < batches; ++b) G.generate(Var(sample_latent(G.latent(), batch_size, g, dtype).z), y);
+    for (int64_t b = 0; b < batches; ++b)
+      G.generate(Var(sample_latent(G.latent(), batch_size, g, dtype).z),
+                 per_batch ? y.slice(0, b * batch_size, (b + 1) * batch_size) : y);
   } catch (...) {
     G.train(was_training);
     throw;

@@ -42,7 +42,8 @@ Tensor interpolate_latent(const Tensor& a, const Tensor& b, int64_t steps, Inter
 // (or [N, data_dim] for an MLP generator of vectors).
 Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y = Tensor(), bool eval_mode = true);
 // Batch norm's running statistics re-estimated for G's current weights: `batches` batches of
-// fresh z (and the labels y int64 [batch_size] for a cGAN) through G in training mode, no
+// fresh z (and for a cGAN the labels y: int64 [batch_size], the same in every batch, or
+// [batches·batch_size], one slice per batch, so that many labels shape the statistics) through G in training mode, no
 // graph; G is left in the mode it was in. For an average of G's weights (update_average,
 // gan_tricks.h), whose running statistics were never computed with those weights. Each batch
 // moves the statistics by batch norm's momentum (0.1), so 50 batches leave 0.9^50 < 1 % of

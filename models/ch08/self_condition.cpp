@@ -1,6 +1,7 @@
 // Chapter 08 — self-conditioning: pseudo-labels by k-means, and drawing them (self_condition.h).
 #include "models/ch08/self_condition.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -35,15 +36,26 @@ Tensor sample_pseudo_labels(const Tensor& shares, int64_t n, Generator& g) {
   if (!shares.defined() || shares.dim() != 1 || shares.size(0) < 1)
     fail(op, "expects shares [k], got " + (shares.defined() ? shape_str(shares.shape()) : std::string("(undefined)")));
   if (n < 1) fail(op, "n must be >= 1, got " + std::to_string(n));
+  // Inverse-CDF sampling: cumulative shares c_j, one u ~ U[0, c_k) per label, y = the first j
+  // with c_j > u. A share of 0 adds no width to the CDF, so that cluster is never drawn.
+  const std::vector<double> p = shares.to_vector();
+  std::vector<double> cdf(p.size());
   double total = 0;
-  for (double s : shares.to_vector()) {
-    if (!(s >= 0) || std::isinf(s)) fail(op, "shares must be finite and >= 0, got " + std::to_string(s));
-    total += s;
+  int64_t last = -1;  // the last cluster with a positive share (u can round up to the total)
+  for (size_t j = 0; j < p.size(); ++j) {
+    if (!(p[j] >= 0) || std::isinf(p[j]))
+      fail(op, "shares must be finite and >= 0, got " + num_str(p[j]) + " at index " + std::to_string(j));
+    total += p[j], cdf[j] = total;
+    if (p[j] > 0) last = (int64_t)j;
   }
-  if (!(total > 0)) fail(op, "shares are all 0: no cluster to draw");
-  const int64_t k = shares.size(0);
-  // categorical draws one index per row of [n, k] (rows need not sum to 1).
-  return categorical(shares.to(DType::f64).reshape({1, k}).expand({n, k}).contiguous(), &g);
+  if (last < 0) fail(op, "shares are all 0: no cluster to draw");
+  const std::vector<double> u = uniform({n}, 0, total, DType::f64, &g).to_vector();
+  std::vector<int64_t> y((size_t)n);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t j = std::upper_bound(cdf.begin(), cdf.end(), u[(size_t)i]) - cdf.begin();
+    y[(size_t)i] = std::min(j, last);
+  }
+  return from_vector_i(y, {n});
 }
 
 }  // namespace latent::models

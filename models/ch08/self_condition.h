@@ -38,10 +38,12 @@ struct PseudoLabels {
   int64_t iterations = 0;
 };
 // k-means (chapter 03's Lloyd, k-means++ seeds, n_init restarts) on the images flattened to
-// [N, C·H·W] (images [N, C, H, W] or already flat [N, D]; any range, k ≤ N).
+// [N, C·H·W] (images [N, C, H, W] or already flat [N, D]; float, any range; 1 ≤ k ≤ N, though
+// a cGAN needs k ≥ 2 classes).
 PseudoLabels cluster_pseudo_labels(const Tensor& images, int64_t k, uint64_t seed, int64_t n_init = 1);
 
-// n cluster indices drawn from shares [k] (non-negative, not all 0; normalised here): int64 [n].
+// n cluster indices drawn with probability shares[j] / Σ shares (shares [k], finite, >= 0, not
+// all 0; a cluster of share 0 is never drawn): int64 [n].
 Tensor sample_pseudo_labels(const Tensor& shares, int64_t n, Generator& g);
 
 }  // namespace latent::models
