@@ -1,8 +1,9 @@
 // Chapter 08 — generative adversarial networks: the seven losses of Lucic et al. 2018 on a ring
 // of 8 Gaussians (mode collapse in 2-d), a DCGAN on MNIST epoch by epoch, its samples scored
 // (a LeNet "Inception" score and Fréchet distance, SWD, MS-SSIM, the digit histogram) against
-// real images, walks and arithmetic in its latent space, a conditional GAN, InfoGAN's codes, and
-// (full setting) every loss on MNIST. Helpers: ch08_gans_parts.{h,cpp}.
+// real images, walks and arithmetic in its latent space, a self-conditioned DCGAN (a cGAN on
+// k-means clusters, ch08_gans_selfcond.cpp), a conditional GAN, InfoGAN's codes, and (full
+// setting) every loss on MNIST. Helpers: ch08_gans_parts.{h,cpp}.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
