@@ -356,6 +356,11 @@ TEST_CASE("ch03: cluster purity by hand") {
   CHECK(cluster_purity(classes, classes) == 1.0);
   CHECK(cluster_purity(from_vector_i({0, 0, 0, 0, 0, 0}, {6}), classes) == doctest::Approx(0.5));  // one cluster: the largest class
   check_error([&] { cluster_purity(clusters, from_vector_i({1, 2}, {2})); }, {"cluster_purity", "[6]", "[2]"});
+  // The labelling behind it: cluster 1 has no point, a tie keeps the smallest class.
+  const std::vector<int64_t> top = majority_class(from_vector_i({0, 0, 0, 2, 2}, {5}), from_vector_i({3, 3, 1, 4, 2}, {5}));
+  CHECK(top == std::vector<int64_t>{3, -1, 2});
+  check_error([&] { majority_class(from_vector_i({0, -1}, {2}), from_vector_i({0, 1}, {2})); },
+              {"majority_class", ">= 0", "index 1"});
   check_error([&] { cluster_purity(from_vector_i({0, 0, 1, 1}, {2, 2}), from_vector_i({0, 0, 1, 1}, {4})); },
               {"cluster_purity", "[2,2]", "[4]"});
 }

@@ -3,7 +3,6 @@
 // generator per cluster, sharing all weights; samples draw the cluster first (self_condition.h).
 #include <algorithm>
 #include <chrono>
-#include <map>
 
 #include "models/ch03/cluster_metrics.h"
 #include "models/ch08/gan_latent.h"
@@ -14,25 +13,6 @@
 #include "tutorials/ch08_gans_parts.h"
 
 namespace latent::tutorial::ch08 {
-
-namespace {
-
-// Each cluster's most frequent digit among its training images (for the reader only: the GAN
-// never sees a digit label).
-std::vector<int64_t> majority_digit(const Tensor& clusters, const Tensor& digits, int64_t k) {
-  std::vector<std::map<int64_t, int64_t>> counts((size_t)k);
-  const std::vector<double> c = clusters.to_vector(), d = digits.to_vector();
-  for (size_t i = 0; i < c.size(); ++i) ++counts[(size_t)c[i]][(int64_t)d[i]];
-  std::vector<int64_t> top((size_t)k, -1);
-  for (int64_t j = 0; j < k; ++j) {
-    int64_t best = 0;
-    for (auto& [digit, n] : counts[(size_t)j])
-      if (n > best) best = n, top[(size_t)j] = digit;
-  }
-  return top;
-}
-
-}  // namespace
 
 void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& images01, const Tensor& digits,
                       Scorer& sc) {
@@ -48,7 +28,10 @@ void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tens
              "(Miyato & Koyama 2018), a learned vector per cluster dotted with D's features.");
   auto t0 = std::chrono::steady_clock::now();
   const PseudoLabels clusters = cluster_pseudo_labels(images01, K, seed + 40);
-  const std::vector<int64_t> top = majority_digit(clusters.labels, digits, K);
+  // Each cluster's most frequent digit among its training images: what LeNet should read in its
+  // samples (for the reader only: the GAN never sees a digit label).
+  std::vector<int64_t> top = majority_class(clusters.labels, digits);
+  top.resize((size_t)K, -1);
   const double purity = cluster_purity(clusters.labels, digits);
   T.say("  k-means: " + std::to_string(clusters.iterations) + " Lloyd iterations, " + fmt("%.0f s", seconds_since(t0)) +
         "; purity against the digit labels (read here, never used): " + fmt("%.1f %%", 100 * purity));

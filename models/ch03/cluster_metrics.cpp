@@ -46,18 +46,34 @@ double label_agreement(const Tensor& a, const Tensor& b) {
   return same / (double)x.size();
 }
 
+std::vector<int64_t> majority_class(const Tensor& clusters, const Tensor& classes) {
+  check_pair("majority_class", clusters, classes);
+  const std::vector<double> c = clusters.to_vector(), y = classes.to_vector();
+  std::map<int64_t, std::map<int64_t, int64_t>> n;  // cluster -> class -> count
+  int64_t last = -1;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (c[i] < 0 || y[i] < 0)
+      fail("majority_class", "labels must be >= 0, got cluster " + num_str(c[i]) + " and class " + num_str(y[i]) +
+                                 " at index " + std::to_string(i));
+    ++n[(int64_t)c[i]][(int64_t)y[i]];
+    last = std::max(last, (int64_t)c[i]);
+  }
+  std::vector<int64_t> top((size_t)(last + 1), -1);
+  for (auto& [cluster, by_class] : n) {
+    int64_t best = 0;  // the map is ordered by class, so a tie keeps the smallest class
+    for (auto& [cls, count] : by_class)
+      if (count > best) best = count, top[(size_t)cluster] = cls;
+  }
+  return top;
+}
+
 double cluster_purity(const Tensor& clusters, const Tensor& classes) {
   check_pair("cluster_purity", clusters, classes);
+  const std::vector<int64_t> top = majority_class(clusters, classes);
   const std::vector<double> c = clusters.to_vector(), y = classes.to_vector();
-  std::map<int64_t, std::map<int64_t, double>> n;  // cluster -> class -> count
-  for (size_t i = 0; i < c.size(); ++i) n[(int64_t)c[i]][(int64_t)y[i]] += 1;
-  double majority = 0;
-  for (auto& [cluster, by_class] : n) {
-    double top = 0;
-    for (auto& [cls, count] : by_class) top = std::max(top, count);
-    majority += top;
-  }
-  return majority / (double)c.size();
+  double agree = 0;
+  for (size_t i = 0; i < c.size(); ++i) agree += top[(size_t)c[i]] == (int64_t)y[i] ? 1 : 0;
+  return agree / (double)c.size();
 }
 
 }  // namespace latent::models

@@ -1,6 +1,8 @@
 // Chapter 03 — comparing two clusterings of the same points.
 #pragma once
 
+#include <vector>
+
 #include "tensor/tensor.h"
 
 namespace latent::models {
@@ -21,8 +23,13 @@ double label_agreement(const Tensor& a, const Tensor& b);
 // Purity of a clustering against known classes (both int64 [N], non-negative):
 //   purity = (1/N) Σ_clusters max_class n_{cluster, class},
 // the accuracy of labelling every cluster with its most frequent class (Manning et al. 2008,
-// §16.3). 1 when no cluster mixes classes; it rises with the number of clusters (N singleton
-// clusters score 1), so compare clusterings with the same k, or use the ARI.
+// §16.3). 1 when no cluster mixes classes; it tends to rise with the number of clusters (N
+// singleton clusters score 1), so compare clusterings with the same k, or use the ARI.
 double cluster_purity(const Tensor& clusters, const Tensor& classes);
+
+// That labelling itself: entry j is cluster j's most frequent class (the smallest class on a
+// tie), −1 for an index no point has; the vector runs to the largest cluster index. A negative
+// label is an error naming its index.
+std::vector<int64_t> majority_class(const Tensor& clusters, const Tensor& classes);
 
 }  // namespace latent::models
