@@ -357,10 +357,19 @@ TEST_CASE("ch03: cluster purity by hand") {
   CHECK(cluster_purity(from_vector_i({0, 0, 0, 0, 0, 0}, {6}), classes) == doctest::Approx(0.5));  // one cluster: the largest class
   check_error([&] { cluster_purity(clusters, from_vector_i({1, 2}, {2})); }, {"cluster_purity", "[6]", "[2]"});
   // The labelling behind it: cluster 1 has no point, a tie keeps the smallest class.
-  const std::vector<int64_t> top = majority_class(from_vector_i({0, 0, 0, 2, 2}, {5}), from_vector_i({3, 3, 1, 4, 2}, {5}));
-  CHECK(top == std::vector<int64_t>{3, -1, 2});
-  check_error([&] { majority_class(from_vector_i({0, -1}, {2}), from_vector_i({0, 1}, {2})); },
-              {"majority_class", ">= 0", "index 1"});
+  const Tensor c5 = from_vector_i({0, 0, 0, 2, 2}, {5}), y5 = from_vector_i({3, 3, 1, 4, 2}, {5});
+  CHECK(majority_class(c5, y5, 3) == std::vector<int64_t>{3, -1, 2});
+  CHECK(majority_class(c5, y5, 4) == std::vector<int64_t>{3, -1, 2, -1});
+  // Ids with a gap and a tie: purity counts each cluster's largest class once.
+  CHECK(cluster_purity(from_vector_i({0, 0, 3, 3}, {4}), from_vector_i({1, 2, 1, 1}, {4})) == doctest::Approx(0.75));
+  CHECK(cluster_purity(from_vector_i({0, 1000000000000}, {2}), from_vector_i({1, 2}, {2})) == 1.0);  // no array of ids
+  check_error([&] { majority_class(c5, y5, 2); }, {"majority_class", "cluster 2", "k = 2"});
+  check_error([&] { majority_class(from_vector_i({0, -1}, {2}), from_vector_i({0, 1}, {2}), 2); },
+              {"majority_class", "cluster -1", "index 1"});
+  check_error([&] { cluster_purity(from_vector_i({0, 1}, {2}), from_vector_i({0, -3}, {2})); },
+              {"cluster_purity", "class -3", "index 1"});
+  check_error([&] { cluster_purity(from_vector({0, NAN}, {2}), from_vector({0, 1}, {2})); },
+              {"cluster_purity", "nan", "index 1"});
   check_error([&] { cluster_purity(from_vector_i({0, 0, 1, 1}, {2, 2}), from_vector_i({0, 0, 1, 1}, {4})); },
               {"cluster_purity", "[2,2]", "[4]"});
 }

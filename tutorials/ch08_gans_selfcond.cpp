@@ -30,8 +30,7 @@ void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tens
   const PseudoLabels clusters = cluster_pseudo_labels(images01, K, seed + 40);
   // Each cluster's most frequent digit among its training images: what LeNet should read in its
   // samples (for the reader only: the GAN never sees a digit label).
-  std::vector<int64_t> top = majority_class(clusters.labels, digits);
-  top.resize((size_t)K, -1);
+  const std::vector<int64_t> top = majority_class(clusters.labels, digits, K);
   const double purity = cluster_purity(clusters.labels, digits);
   T.say("  k-means: " + std::to_string(clusters.iterations) + " Lloyd iterations, " + fmt("%.0f s", seconds_since(t0)) +
         "; purity against the digit labels (read here, never used): " + fmt("%.1f %%", 100 * purity));

@@ -2,6 +2,7 @@
 #include "models/ch03/cluster_metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <utility>
 
@@ -16,6 +17,23 @@ void check_pair(const std::string& op, const Tensor& a, const Tensor& b) {
 }
 
 double pairs(double n) { return n * (n - 1) / 2; }
+
+// cluster -> class -> how many points, for two labelings that must be non-negative integers.
+// Maps, not arrays: cluster ids need not be contiguous or small.
+std::map<int64_t, std::map<int64_t, int64_t>> class_counts(const std::string& op, const Tensor& clusters,
+                                                           const Tensor& classes) {
+  check_pair(op, clusters, classes);
+  const std::vector<double> c = clusters.to_vector(), y = classes.to_vector();
+  std::map<int64_t, std::map<int64_t, int64_t>> n;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (!(c[i] >= 0 && y[i] >= 0 && c[i] == std::floor(c[i]) && y[i] == std::floor(y[i]) && c[i] < 9e18 &&
+          y[i] < 9e18))  // NaN fails every comparison
+      fail(op, "labels must be integers >= 0, got cluster " + num_str(c[i]) + " and class " + num_str(y[i]) +
+                   " at index " + std::to_string(i));
+    ++n[(int64_t)c[i]][(int64_t)y[i]];
+  }
+  return n;
+}
 
 }  // namespace
 
@@ -46,20 +64,12 @@ double label_agreement(const Tensor& a, const Tensor& b) {
   return same / (double)x.size();
 }
 
-std::vector<int64_t> majority_class(const Tensor& clusters, const Tensor& classes) {
-  check_pair("majority_class", clusters, classes);
-  const std::vector<double> c = clusters.to_vector(), y = classes.to_vector();
-  std::map<int64_t, std::map<int64_t, int64_t>> n;  // cluster -> class -> count
-  int64_t last = -1;
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (c[i] < 0 || y[i] < 0)
-      fail("majority_class", "labels must be >= 0, got cluster " + num_str(c[i]) + " and class " + num_str(y[i]) +
-                                 " at index " + std::to_string(i));
-    ++n[(int64_t)c[i]][(int64_t)y[i]];
-    last = std::max(last, (int64_t)c[i]);
-  }
-  std::vector<int64_t> top((size_t)(last + 1), -1);
-  for (auto& [cluster, by_class] : n) {
+std::vector<int64_t> majority_class(const Tensor& clusters, const Tensor& classes, int64_t k) {
+  if (k < 1) fail("majority_class", "k must be >= 1, got " + std::to_string(k));
+  std::vector<int64_t> top((size_t)k, -1);
+  for (auto& [cluster, by_class] : class_counts("majority_class", clusters, classes)) {
+    if (cluster >= k)
+      fail("majority_class", "cluster " + std::to_string(cluster) + " is >= k = " + std::to_string(k));
     int64_t best = 0;  // the map is ordered by class, so a tie keeps the smallest class
     for (auto& [cls, count] : by_class)
       if (count > best) best = count, top[(size_t)cluster] = cls;
@@ -68,12 +78,13 @@ std::vector<int64_t> majority_class(const Tensor& clusters, const Tensor& classe
 }
 
 double cluster_purity(const Tensor& clusters, const Tensor& classes) {
-  check_pair("cluster_purity", clusters, classes);
-  const std::vector<int64_t> top = majority_class(clusters, classes);
-  const std::vector<double> c = clusters.to_vector(), y = classes.to_vector();
-  double agree = 0;
-  for (size_t i = 0; i < c.size(); ++i) agree += top[(size_t)c[i]] == (int64_t)y[i] ? 1 : 0;
-  return agree / (double)c.size();
+  int64_t majority = 0;
+  for (auto& [cluster, by_class] : class_counts("cluster_purity", clusters, classes)) {
+    int64_t top = 0;
+    for (auto& [cls, count] : by_class) top = std::max(top, count);
+    majority += top;
+  }
+  return (double)majority / (double)clusters.size(0);
 }
 
 }  // namespace latent::models

@@ -27,9 +27,9 @@ double label_agreement(const Tensor& a, const Tensor& b);
 // singleton clusters score 1), so compare clusterings with the same k, or use the ARI.
 double cluster_purity(const Tensor& clusters, const Tensor& classes);
 
-// That labelling itself: entry j is cluster j's most frequent class (the smallest class on a
-// tie), −1 for an index no point has; the vector runs to the largest cluster index. A negative
-// label is an error naming its index.
-std::vector<int64_t> majority_class(const Tensor& clusters, const Tensor& classes);
+// That labelling itself: entry j (0 <= j < k) is cluster j's most frequent class, the
+// smallest class on a tie, and -1 for a cluster no point has. A cluster id >= k, or a label
+// that is negative or not an integer, is an error naming it (as in cluster_purity).
+std::vector<int64_t> majority_class(const Tensor& clusters, const Tensor& classes, int64_t k);
 
 }  // namespace latent::models
