@@ -16,10 +16,10 @@ Tensor idx(const std::vector<int64_t>& v, const Shape& s) { return from_vector_i
 Tensor f64(const std::vector<double>& v, const Shape& s) { return from_vector(v, s, DType::f64); }
 }  // namespace
 
-// GCC 12.2 with -mavx512f (LATENT_NATIVE on an AVX-512 machine) miscompiles
-// braced lists of a repeated value followed by zeros: {4,4,4,0} arrives as
-// {4,4,4,4}. Many literals below have that form; if this case fails, the
-// others fail for the same reason (build with -fno-tree-slp-vectorize).
+// GCC 12.2 with -march=native (LATENT_NATIVE) miscompiles braced lists of a
+// repeated value followed by zeros: {4,4,4,0} arrives as {4,4,4,4}. Many
+// literals below have that form; if this case fails, the others fail for the
+// same reason. CMakeLists.txt builds with -fno-tree-slp-vectorize for it.
 TEST_CASE("toolchain: braced int64 lists arrive intact") {
   // (Compared with sums, not with another literal that may be miscompiled alike.)
   CHECK_MESSAGE(sum(idx({1, 1, 0, 0}, {4})).item() == 2, "{1,1,0,0} became {1,1,1,1}: see above");
