@@ -347,6 +347,15 @@ TEST_CASE("ch03: adjusted Rand index") {
   CHECK(adjusted_rand_index(a, from_vector_i({5, 5, 3, 3, 9, 9}, {6})) == doctest::Approx(1.0));
   // sklearn.metrics.adjusted_rand_score([0,0,1,1,2,2], [0,0,1,2,2,2]) = 0.4444444444444444
   CHECK(adjusted_rand_index(a, from_vector_i({0, 0, 1, 2, 2, 2}, {6})) == doctest::Approx(0.4444444444444444));
+  // label names do not matter, negative ones included (-1 is a common "noise" label)
+  CHECK(adjusted_rand_index(a, from_vector_i({-1, -1, 7, 8, 8, 8}, {6})) == doctest::Approx(0.4444444444444444));
+  // both trivial (one cluster each): they agree, by the convention in adjusted_rand_index
+  CHECK(adjusted_rand_index(full({6}, 0.0, DType::i64), full({6}, 3.0, DType::i64)) == doctest::Approx(1.0));
+  Tensor bad = from_vector({0, 0, 1, 1, std::nan(""), 2}, {6}, DType::f64);
+  check_error([&] { adjusted_rand_index(a, bad); }, {"adjusted_rand_index", "integers", "nan", "index 4"});
+  check_error([&] { adjusted_rand_index(a, from_vector({0, 0, 1, 1, 2, 2.5}, {6}, DType::f64)); },
+              {"adjusted_rand_index", "2.5", "index 5"});
+  check_error([&] { adjusted_rand_index(a, from_vector_i({0, 1}, {2})); }, {"adjusted_rand_index", "[6]", "[2]"});
 }
 
 TEST_CASE("ch03: cluster purity by hand") {

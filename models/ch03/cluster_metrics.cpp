@@ -18,18 +18,25 @@ void check_pair(const std::string& op, const Tensor& a, const Tensor& b) {
 
 double pairs(double n) { return n * (n - 1) / 2; }
 
-// cluster -> class -> how many points, for two labelings that must be non-negative integers.
-// Maps, not arrays: cluster ids need not be contiguous or small.
+// Labels arrive as doubles (Tensor::to_vector); below 2^63 ≈ 9.22e18 they convert to int64 exactly
+// enough, above it the cast is undefined, so larger magnitudes are refused.
+constexpr double kLabelLimit = 9e18;
+
+// cluster -> class -> how many points: the contingency table of two labelings. Maps, not arrays:
+// cluster ids need not be contiguous or small. Labels must be integers; negative ones only where
+// allow_negative (the ARI, which ignores label names, accepts -1 for "noise" as sklearn does).
 std::map<int64_t, std::map<int64_t, int64_t>> class_counts(const std::string& op, const Tensor& clusters,
-                                                           const Tensor& classes) {
+                                                           const Tensor& classes, bool allow_negative = false) {
   check_pair(op, clusters, classes);
   const std::vector<double> c = clusters.to_vector(), y = classes.to_vector();
+  const double lowest = allow_negative ? -kLabelLimit : 0;
   std::map<int64_t, std::map<int64_t, int64_t>> n;
   for (size_t i = 0; i < c.size(); ++i) {
-    if (!(c[i] >= 0 && y[i] >= 0 && c[i] == std::floor(c[i]) && y[i] == std::floor(y[i]) && c[i] < 9e18 &&
-          y[i] < 9e18))  // NaN fails every comparison
-      fail(op, "labels must be integers >= 0, got cluster " + num_str(c[i]) + " and class " + num_str(y[i]) +
-                   " at index " + std::to_string(i));
+    if (!(c[i] >= lowest && y[i] >= lowest && c[i] == std::floor(c[i]) && y[i] == std::floor(y[i]) &&
+          c[i] < kLabelLimit && y[i] < kLabelLimit))  // NaN fails every comparison
+      fail(op, std::string(allow_negative ? "labels must be integers" : "labels must be integers >= 0") +
+                   ", got cluster " + num_str(c[i]) + " and class " + num_str(y[i]) + " at index " +
+                   std::to_string(i));
     ++n[(int64_t)c[i]][(int64_t)y[i]];
   }
   return n;
@@ -38,20 +45,20 @@ std::map<int64_t, std::map<int64_t, int64_t>> class_counts(const std::string& op
 }  // namespace
 
 double adjusted_rand_index(const Tensor& a, const Tensor& b) {
-  check_pair("adjusted_rand_index", a, b);
-  const std::vector<double> x = a.to_vector(), y = b.to_vector();
-  std::map<std::pair<int64_t, int64_t>, double> nij;
+  // n_ij, and its row sums a_i and column sums b_j
   std::map<int64_t, double> ai, bj;
-  for (size_t i = 0; i < x.size(); ++i) {
-    nij[{(int64_t)x[i], (int64_t)y[i]}] += 1;
-    ai[(int64_t)x[i]] += 1;
-    bj[(int64_t)y[i]] += 1;
-  }
+  std::vector<double> nij;
+  for (auto& [i, row] : class_counts("adjusted_rand_index", a, b, /*allow_negative=*/true))
+    for (auto& [j, n] : row) {
+      nij.push_back((double)n);
+      ai[i] += (double)n;
+      bj[j] += (double)n;
+    }
   double index = 0, sa = 0, sb = 0;
-  for (auto& [k, n] : nij) index += pairs(n);
+  for (double n : nij) index += pairs(n);
   for (auto& [k, n] : ai) sa += pairs(n);
   for (auto& [k, n] : bj) sb += pairs(n);
-  const double expected = sa * sb / pairs((double)x.size()), best = 0.5 * (sa + sb);
+  const double expected = sa * sb / pairs((double)a.size(0)), best = 0.5 * (sa + sb);
   if (best == expected) return 1.0;  // both trivial (one cluster, or all singletons): they agree
   return (index - expected) / (best - expected);
 }
