@@ -356,6 +356,18 @@ TEST_CASE("ch03: adjusted Rand index") {
   check_error([&] { adjusted_rand_index(a, from_vector({0, 0, 1, 1, 2, 2.5}, {6}, DType::f64)); },
               {"adjusted_rand_index", "2.5", "index 5"});
   check_error([&] { adjusted_rand_index(a, from_vector_i({0, 1}, {2})); }, {"adjusted_rand_index", "[6]", "[2]"});
+  // Floating labels past 2^53 would merge neighbours (2^53 and 2^53 + 1 are one double): refused.
+  // As int64 they are read exactly and stay two clusters.
+  const double big = 9007199254740992.0;  // 2^53
+  check_error([&] { adjusted_rand_index(from_vector({0, big}, {2}, DType::f64), from_vector({0, 1}, {2}, DType::f64)); },
+              {"adjusted_rand_index", "2^53", "cluster 9007199254740992", "index 1"});
+  check_error([&] { adjusted_rand_index(from_vector({0, 1}, {2}, DType::f64), from_vector({-1e19, 1}, {2}, DType::f64)); },
+              {"adjusted_rand_index", "class -1e+19", "index 0"});
+  const Tensor huge = from_vector_i({(int64_t)1 << 53, ((int64_t)1 << 53) + 1, ((int64_t)1 << 53) + 1}, {3});
+  CHECK(adjusted_rand_index(huge, from_vector_i({0, 1, 1}, {3})) == doctest::Approx(1.0));
+  CHECK(adjusted_rand_index(huge, from_vector_i({0, 0, 0}, {3})) == doctest::Approx(0.0));
+  // One point: no pairs to disagree on (sklearn returns 1 as well).
+  CHECK(adjusted_rand_index(from_vector_i({4}, {1}), from_vector_i({-2}, {1})) == 1.0);
 }
 
 TEST_CASE("ch03: cluster purity by hand") {

@@ -98,6 +98,15 @@ TEST_CASE("ch07: a staged run stops after a stage and resumes from its checkpoin
   check_error([&] { train_vae_staged(other, X, Tensor(), two, opt, prefix); }, {"stage1.ckpt", "does not match"});
   CHECK(same(before, snapshot(other)));
 
+  // A fixed-variance Gaussian decoder has the very same parameters as the Bernoulli one: only
+  // the recorded likelihood tells them apart.
+  VaeConfig gauss = cfg;
+  gauss.likelihood = Likelihood::gaussian, gauss.learn_variance = false;
+  Vae g(gauss);
+  const auto g_before = snapshot(g);
+  check_error([&] { train_vae_staged(g, X, Tensor(), two, opt, prefix); }, {"stage1.ckpt", "with gaussian = 0, this run has 1"});
+  CHECK(same(g_before, snapshot(g)));
+
   // Other training options: refused by name before the model is touched.
   Vae fresh(cfg);
   const auto untouched = snapshot(fresh);

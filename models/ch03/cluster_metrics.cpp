@@ -18,33 +18,49 @@ void check_pair(const std::string& op, const Tensor& a, const Tensor& b) {
 
 double pairs(double n) { return n * (n - 1) / 2; }
 
-// Labels arrive as doubles (Tensor::to_vector); below 2^63 ≈ 9.22e18 they convert to int64 exactly
-// enough, above it the cast is undefined, so larger magnitudes are refused.
-constexpr double kLabelLimit = 9e18;
+// Floating-point labels are exact integers only up to 2^53: beyond it 2^53 and 2^53 + 1 are the
+// same double, and two clusters would merge without a word. So an f32/f64 label must be an
+// integer of magnitude below 2^53; int64 labels are read as they are.
+constexpr double kExactInDouble = 9007199254740992.0;  // 2^53
+
+// One labeling as int64, checked: integers, and >= 0 unless allow_negative.
+std::vector<int64_t> labels_of(const std::string& op, const Tensor& t, bool allow_negative, const std::string& what) {
+  std::vector<int64_t> out((size_t)t.numel());
+  if (t.dtype() == DType::i64) {
+    const Tensor c = t.contiguous();
+    std::copy(c.data<int64_t>(), c.data<int64_t>() + c.numel(), out.begin());
+  } else {
+    const std::vector<double> v = t.to_vector();
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!(v[i] == std::floor(v[i]) && std::fabs(v[i]) < kExactInDouble))  // NaN fails too
+        fail(op, "labels must be integers" + std::string(allow_negative ? "" : " >= 0") + " (below 2^53 as " +
+                     dtype_name(t.dtype()) + "), got " + what + " " + num_str(v[i], 17) + " at index " + std::to_string(i));
+      out[i] = (int64_t)v[i];
+    }
+  }
+  if (!allow_negative)
+    for (size_t i = 0; i < out.size(); ++i)
+      if (out[i] < 0) fail(op, "labels must be integers >= 0, got " + what + " " + std::to_string(out[i]) + " at index " + std::to_string(i));
+  return out;
+}
 
 // cluster -> class -> how many points: the contingency table of two labelings. Maps, not arrays:
-// cluster ids need not be contiguous or small. Labels must be integers; negative ones only where
-// allow_negative (the ARI, which ignores label names, accepts -1 for "noise" as sklearn does).
+// cluster ids need not be contiguous or small. Negative labels only where allow_negative (the
+// ARI, which ignores label names, accepts -1 for "noise" as sklearn does).
 std::map<int64_t, std::map<int64_t, int64_t>> class_counts(const std::string& op, const Tensor& clusters,
                                                            const Tensor& classes, bool allow_negative = false) {
   check_pair(op, clusters, classes);
-  const std::vector<double> c = clusters.to_vector(), y = classes.to_vector();
-  const double lowest = allow_negative ? -kLabelLimit : 0;
+  const std::vector<int64_t> c = labels_of(op, clusters, allow_negative, "cluster"),
+                             y = labels_of(op, classes, allow_negative, "class");
   std::map<int64_t, std::map<int64_t, int64_t>> n;
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (!(c[i] >= lowest && y[i] >= lowest && c[i] == std::floor(c[i]) && y[i] == std::floor(y[i]) &&
-          c[i] < kLabelLimit && y[i] < kLabelLimit))  // NaN fails every comparison
-      fail(op, std::string(allow_negative ? "labels must be integers" : "labels must be integers >= 0") +
-                   ", got cluster " + num_str(c[i]) + " and class " + num_str(y[i]) + " at index " +
-                   std::to_string(i));
-    ++n[(int64_t)c[i]][(int64_t)y[i]];
-  }
+  for (size_t i = 0; i < c.size(); ++i) ++n[c[i]][y[i]];
   return n;
 }
 
 }  // namespace
 
 double adjusted_rand_index(const Tensor& a, const Tensor& b) {
+  if (a.dim() == 1 && b.dim() == 1 && a.size(0) == 1 && b.size(0) == 1) return 1.0;  // no pairs: they agree (sklearn too)
   // n_ij, and its row sums a_i and column sums b_j
   std::map<int64_t, double> ai, bj;
   std::vector<double> nij;

@@ -67,11 +67,17 @@ std::vector<VaeStage> burda_schedule(int64_t stages) {
 
 namespace {
 
-// What a stage's checkpoint records besides the weights: everything that shaped them.
-std::map<std::string, double> stage_meta(const VaeStage& s, const VaeTrainOptions& opt, int64_t n) {
+// What a stage's checkpoint records besides the weights: everything that shaped them. The
+// decoder's likelihood too: a Bernoulli and a fixed-variance Gaussian VAE have the same
+// parameters, so load_checkpoint alone would take one for the other.
+std::map<std::string, double> stage_meta(const VaeStage& s, const VaeTrainOptions& opt, int64_t n, const Vae& vae) {
+  const VaeConfig& c = vae.config();
+  const bool gaussian = c.likelihood == Likelihood::gaussian;
   return {{"stage", (double)s.index},       {"epochs", (double)s.epochs},        {"lr", s.lr},
           {"seed", (double)opt.seed},       {"batch_size", (double)opt.batch_size}, {"beta", opt.beta},
-          {"iwae_k", (double)opt.iwae_k},   {"binarize", opt.binarize ? 1.0 : 0.0}, {"examples", (double)n}};
+          {"iwae_k", (double)opt.iwae_k},   {"binarize", opt.binarize ? 1.0 : 0.0}, {"examples", (double)n},
+          {"gaussian", gaussian ? 1.0 : 0.0},
+          {"fixed_log_variance", gaussian && !c.learn_variance ? c.fixed_log_variance : 0.0}};
 }
 
 }  // namespace
@@ -88,9 +94,10 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
       if (!std::filesystem::exists(file)) continue;
       // Check what the file says it is before touching the model.
       const auto saved = load_tensors(file);
-      const auto want = stage_meta(stages[i], opt, x.size(0));
-      for (const char* key : {"stage", "epochs", "lr", "seed", "batch_size", "beta", "iwae_k", "binarize", "examples"}) {
-        const auto it = saved.find(std::string("meta.") + key);
+      const auto want = stage_meta(stages[i], opt, x.size(0), vae);
+      for (const std::string key : {"stage", "epochs", "lr", "seed", "batch_size", "beta", "iwae_k", "binarize",
+                                    "examples", "gaussian", "fixed_log_variance"}) {  // the stage first: the likeliest mix-up
+        const auto it = saved.find("meta." + key);
         const double got = it == saved.end() ? NAN : it->second.item(), w = want.at(key);
         if (!(std::fabs(got - w) <= 1e-12 * std::fabs(w)))
           fail("train_vae_staged", file + " was written with " + key + " = " + num_str(got, 17) + ", this run has " +
@@ -110,7 +117,7 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
     // with opt.seed + i. (Not train_vae's own constant for its ε stream, which would cancel.)
     o.epochs = s.epochs, o.lr = s.lr, o.seed = opt.seed ^ (0xD1342543DE82EF95ULL * (uint64_t)(s.index + 1));
     train_vae(vae, x, y, o);
-    if (!checkpoint_prefix.empty()) save_checkpoint(file_of(s), vae, nullptr, nullptr, stage_meta(s, opt, x.size(0)));
+    if (!checkpoint_prefix.empty()) save_checkpoint(file_of(s), vae, nullptr, nullptr, stage_meta(s, opt, x.size(0), vae));
     if (on_stage) on_stage(s, false);
   }
   return (int64_t)first;
