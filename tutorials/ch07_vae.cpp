@@ -113,6 +113,18 @@ Vae train_staged(Tutorial& T, const std::string& label, const VaeConfig& cfg, co
   return vae;
 }
 
+// The test -ELBO with its two terms, said and reported as a figure; returns the figure's setting
+// text (what was trained, and how many stages came from a checkpoint).
+std::string report_elbo(Tutorial& T, const std::string& label, Vae& vae, const Tensor& Xtest, Generator& g,
+                        const std::string& what, int64_t loaded) {
+  const ElboTerms e = evaluate_elbo(vae, Xtest, Tensor(), g);
+  T.say("  test: reconstruction " + nats(e.recon) + " + KL " + nats(e.kl) + " = -ELBO " + nats(-e.elbo()) +
+        " nats per image");
+  const std::string trained = what + (loaded > 0 ? " (stages 0-" + std::to_string(loaded - 1) + " from a checkpoint)" : "");
+  T.figure({label + " test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
+  return trained;
+}
+
 // The importance-weighted NLL, -mean log p(x) estimated with k samples, 1,000 images at a time
 // so that a long estimate (k = 5000 on 10,000 images: 50 million decoder passes) says where it is.
 double iw_nll(Tutorial& T, Vae& vae, const Tensor& X, int64_t k, Generator& g) {
@@ -160,12 +172,8 @@ void run_chapter07(Tutorial& T) {
     Vae vae = train_staged(T, "VAE", cfg, X, S.stages, Xtest, 0,
                            quick ? "" : T.path("vae_full_seed" + std::to_string(seed) + "_"), &loaded);
     Generator g(seed + 2);
-    const ElboTerms e = evaluate_elbo(vae, Xtest, Tensor(), g);
-    T.say("  test: reconstruction " + nats(e.recon) + " + KL " + nats(e.kl) + " = -ELBO " + nats(-e.elbo()) +
-          " nats per image");
-    const std::string trained = S.name + ", " + arch + ", " + std::to_string(epochs_of(S.stages)) + " epochs" +
-                                (loaded > 0 ? " (stages 0-" + std::to_string(loaded - 1) + " from a checkpoint)" : "");
-    T.figure({"VAE test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
+    const std::string trained =
+        report_elbo(T, "VAE", vae, Xtest, g, S.name + ", " + arch + ", " + std::to_string(epochs_of(S.stages)) + " epochs", loaded);
 
     T.step("Reconstructions, samples, interpolation",
            "Reconstructions decode z = mu(x). Samples decode z ~ N(0, I): the prior is where the decoder\n"
@@ -232,14 +240,10 @@ void run_chapter07(Tutorial& T) {
     Vae conv = train_staged(T, "conv VAE", cfg, X, S.conv_stages, Xtest, 0,
                             quick ? "" : T.path("conv_vae_seed" + std::to_string(seed) + "_"), &loaded);
     Generator g(seed + 8);
-    const ElboTerms e = evaluate_elbo(conv, Xtest, Tensor(), g);
-    T.say("  test: reconstruction " + nats(e.recon) + " + KL " + nats(e.kl) + " = -ELBO " + nats(-e.elbo()) +
-          " nats per image");
+    const std::string trained = report_elbo(T, "conv VAE", conv, Xtest, g,
+                                            S.name + ", conv 28x28-c32-c64-256-" + std::to_string(S.vae.latent) + ", " +
+                                                std::to_string(epochs_of(S.conv_stages)) + " epochs", loaded);
     grid(T, "conv_samples.png", sample_prior(conv, 100, g), 10, "100 samples from the conv VAE's prior");
-    const std::string trained = S.name + ", conv 28x28-c32-c64-256-" + std::to_string(S.vae.latent) + ", " +
-                                std::to_string(epochs_of(S.conv_stages)) + " epochs" +
-                                (loaded > 0 ? " (stages 0-" + std::to_string(loaded - 1) + " from a checkpoint)" : "");
-    T.figure({"conv VAE test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
     const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));
     const auto t0 = Clock::now();
     const double nll = iw_nll(T, conv, Xiw, S.iw_k, g);
