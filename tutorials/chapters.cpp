@@ -22,7 +22,7 @@ const std::vector<Chapter>& chapters() {
       {"04", "topic models: pLSA, LDA by Gibbs sampling and variational EM", run_chapter04},
       {"05", "Boltzmann machines: RBM, AIS, DBN, deep autoencoder", run_chapter05, {"rbm", "deep"}},
       {"06", "autoencoders: undercomplete, sparse, denoising, contractive, stacked, convolutional", run_chapter06},
-      {"07", "variational autoencoders: ELBO, IWAE, conv VAE, beta-VAE, CVAE", run_chapter07, {"vae", "iwae", "conv", "side"}},
+      {"07", "variational autoencoders: ELBO, IWAE, conv VAE, beta-VAE, CVAE", run_chapter07, {"vae", "iwae", "conv", "conv-iwae", "side"}},
       {"08", "GANs: losses, DCGAN, conditional and InfoGAN, metrics", run_chapter08,
        {"ring", "dcgan", "selfcond", "side", "table"}},
   };

@@ -24,7 +24,8 @@ double pairs(double n) { return n * (n - 1) / 2; }
 constexpr double kExactInDouble = 9007199254740992.0;  // 2^53
 
 // One labeling as int64, checked: integers, and >= 0 unless allow_negative.
-std::vector<int64_t> labels_of(const std::string& op, const Tensor& t, bool allow_negative, const std::string& what) {
+std::vector<int64_t> labels_of(const std::string& op, const Tensor& t, bool allow_negative,
+                               const std::string& what) {
   std::vector<int64_t> out((size_t)t.numel());
   if (t.dtype() == DType::i64) {
     const Tensor c = t.contiguous();
@@ -34,13 +35,16 @@ std::vector<int64_t> labels_of(const std::string& op, const Tensor& t, bool allo
     for (size_t i = 0; i < v.size(); ++i) {
       if (!(v[i] == std::floor(v[i]) && std::fabs(v[i]) < kExactInDouble))  // NaN fails too
         fail(op, "labels must be integers" + std::string(allow_negative ? "" : " >= 0") + " (below 2^53 as " +
-                     dtype_name(t.dtype()) + "), got " + what + " " + num_str(v[i], 17) + " at index " + std::to_string(i));
+                     dtype_name(t.dtype()) + "), got " + what + " " + num_str(v[i], 17) + " at index " +
+                     std::to_string(i));
       out[i] = (int64_t)v[i];
     }
   }
   if (!allow_negative)
     for (size_t i = 0; i < out.size(); ++i)
-      if (out[i] < 0) fail(op, "labels must be integers >= 0, got " + what + " " + std::to_string(out[i]) + " at index " + std::to_string(i));
+      if (out[i] < 0)
+        fail(op, "labels must be integers >= 0, got " + what + " " + std::to_string(out[i]) + " at index " +
+                     std::to_string(i));
   return out;
 }
 
@@ -60,18 +64,18 @@ std::map<int64_t, std::map<int64_t, int64_t>> class_counts(const std::string& op
 }  // namespace
 
 double adjusted_rand_index(const Tensor& a, const Tensor& b) {
-  if (a.dim() == 1 && b.dim() == 1 && a.size(0) == 1 && b.size(0) == 1) return 1.0;  // no pairs: they agree (sklearn too)
-  // n_ij, and its row sums a_i and column sums b_j
+  // One point has no pairs to agree or disagree on: call the partitions equal (sklearn does too).
+  if (a.dim() == 1 && b.dim() == 1 && a.size(0) == 1 && b.size(0) == 1) return 1.0;
+  // Σ_ij C(n_ij, 2) over the contingency table, and its row sums a_i and column sums b_j
   std::map<int64_t, double> ai, bj;
-  std::vector<double> nij;
+  double index = 0;
   for (auto& [i, row] : class_counts("adjusted_rand_index", a, b, /*allow_negative=*/true))
     for (auto& [j, n] : row) {
-      nij.push_back((double)n);
+      index += pairs((double)n);
       ai[i] += (double)n;
       bj[j] += (double)n;
     }
-  double index = 0, sa = 0, sb = 0;
-  for (double n : nij) index += pairs(n);
+  double sa = 0, sb = 0;
   for (auto& [k, n] : ai) sa += pairs(n);
   for (auto& [k, n] : bj) sb += pairs(n);
   const double expected = sa * sb / pairs((double)a.size(0)), best = 0.5 * (sa + sb);

@@ -7,9 +7,10 @@
 
 namespace latent::models {
 
-// Adjusted Rand index (Hubert & Arabie 1985) of two labelings (int64 [N],
-// any integer label values, -1 included; NaN or 0.5 is an error naming the index): the fraction of point pairs on which they
-// agree (same cluster in both, or different in both), corrected for chance:
+// Adjusted Rand index (Hubert & Arabie 1985) of two labelings (int64 [N], any
+// integer label values, -1 included; NaN or 0.5 is an error naming the index):
+// the fraction of point pairs on which they agree (same cluster in both, or
+// different in both), corrected for chance:
 //   ARI = (Σ_ij C(n_ij,2) − E) / (½ [Σ_i C(a_i,2) + Σ_j C(b_j,2)] − E),
 //   E   = Σ_i C(a_i,2) Σ_j C(b_j,2) / C(N,2)
 // with n_ij the contingency table and a, b its row and column sums. 1 for
