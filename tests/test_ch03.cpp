@@ -368,6 +368,9 @@ TEST_CASE("ch03: adjusted Rand index") {
   CHECK(adjusted_rand_index(huge, from_vector_i({0, 0, 0}, {3})) == doctest::Approx(0.0));
   // One point: no pairs to disagree on (sklearn returns 1 as well).
   CHECK(adjusted_rand_index(from_vector_i({4}, {1}), from_vector_i({-2}, {1})) == 1.0);
+  // ... but its labels are still checked: a NaN is an error there too, not an ARI of 1.
+  check_error([&] { adjusted_rand_index(from_vector({NAN}, {1}, DType::f64), from_vector_i({0}, {1})); },
+              {"adjusted_rand_index", "nan", "index 0"});
 }
 
 TEST_CASE("ch03: cluster purity by hand") {

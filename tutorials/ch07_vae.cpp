@@ -9,6 +9,7 @@
 // Read along: docs/07-variational-autoencoders.md.
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
 #include "models/ch07/vae.h"
@@ -67,6 +68,14 @@ Tensor binarised(const Tensor& grey, uint64_t seed) {
 }
 
 std::string nats(double v) { return fmt("%.2f", v); }
+// 1e-4 as the narration writes rates (printf's %e gives 1e-04)
+std::string rate_str(double r) {
+  std::string s = fmt("%.0e", r);
+  const size_t p = s.find("e-0");
+  if (p != std::string::npos) s.erase(p + 2, 1);
+  return s;
+}
+std::string epochs_str(int64_t n) { return std::to_string(n) + (n == 1 ? " epoch" : " epochs"); }
 
 void grid(Tutorial& T, const std::string& file, const Tensor& imgs, int64_t cols, const std::string& what) {
   write_image_grid(T.path(file), imgs.reshape({imgs.size(0), 28, 28}), cols);
@@ -118,15 +127,15 @@ Vae train_staged(Tutorial& T, const std::string& label, const VaeConfig& cfg, co
   return vae;
 }
 
-// The test -ELBO with its two terms, said and reported as a figure; returns the figure's setting
+// The test -ELBO with its two terms, said (and reported as a figure unless !as_figure); returns the figure's setting
 // text (what was trained, and how many stages came from a checkpoint).
 std::string report_elbo(Tutorial& T, const std::string& label, Vae& vae, const Tensor& Xtest, Generator& g,
-                        const std::string& what, int64_t loaded) {
+                        const std::string& what, int64_t loaded, bool as_figure = true) {
   const ElboTerms e = evaluate_elbo(vae, Xtest, Tensor(), g);
   T.say("  test: reconstruction " + nats(e.recon) + " + KL " + nats(e.kl) + " = -ELBO " + nats(-e.elbo()) +
         " nats per image");
   const std::string trained = what + (loaded > 0 ? " (stages 0-" + std::to_string(loaded - 1) + " from a checkpoint)" : "");
-  T.figure({label + " test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
+  if (as_figure) T.figure({label + " test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
   return trained;
 }
 
@@ -234,18 +243,20 @@ void run_chapter07(Tutorial& T) {
   }
 
   // The conv VAE, trained (or loaded from its stage files) once for the two parts that use it.
+  // Its -ELBO is a figure of part conv only (part conv-iwae, run alone, just says it).
   std::optional<Vae> conv;
   std::string conv_trained;
+  int64_t conv_loaded = 0;  // its stages that came from files
   Generator gc(seed + 8);
   auto conv_vae = [&]() -> Vae& {
     if (conv) return *conv;
     VaeConfig cfg{.hidden = 256, .latent = S.vae.latent, .arch = VaeArch::conv, .seed = seed + 7};
-    int64_t loaded = 0;
     conv.emplace(train_staged(T, "conv VAE", cfg, X, S.conv_stages, Xtest, 0,
-                              quick ? "" : T.path("conv_vae_seed" + std::to_string(seed) + "_"), &loaded));
+                              quick ? "" : T.path("conv_vae_seed" + std::to_string(seed) + "_"), &conv_loaded));
     conv_trained = report_elbo(T, "conv VAE", *conv, Xtest, gc,
                                S.name + ", conv 28x28-c32-c64-256-" + std::to_string(S.vae.latent) + ", " +
-                                   std::to_string(epochs_of(S.conv_stages)) + " epochs", loaded);
+                                   std::to_string(epochs_of(S.conv_stages)) + " epochs", conv_loaded,
+                               T.runs_part("conv"));
     return *conv;
   };
   const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));
@@ -274,20 +285,28 @@ void run_chapter07(Tutorial& T) {
     // from, at a rate below the schedule's last one so that the decoder is nudged, not retrained.
     const VaeStage warm{.index = S.conv_stages, .epochs = S.warm_epochs, .lr = 1e-4};
     T.step("The conv VAE, fine-tuned on the IWAE bound",
-           "Training on the k = " + std::to_string(S.iwae_k) + " bound from scratch costs k times a VAE's decoder work for\n"
-           "every epoch of the schedule. Here the conv VAE's weights (part conv) start a further stage of " +
-               std::to_string(warm.epochs) + " epoch(s)\nat rate " + fmt("%.0e", warm.lr) + " on the bound, and the " +
-               "same estimate scores the result. A warm start on a\nconv model: not Burda et al.'s IWAE, which trains " +
-               "their MLP on the bound for all 3,280 epochs.");
+           "Training on the k = " + std::to_string(S.iwae_k) + " bound from scratch costs k times a VAE's decoder work in\n"
+           "every epoch of the schedule. Here the conv VAE of part conv (trained first if that part did not\n"
+           "run, or loaded from its stage files) gets one more stage: " + epochs_str(warm.epochs) + " at rate " +
+               rate_str(warm.lr) + " on the bound.\nThe same estimate then scores it. A warm start on a conv model, " +
+               "not Burda et al.'s IWAE,\nwhich trains their MLP on the bound for all 3,280 epochs.");
     Vae& vae = conv_vae();
+    const std::string file = quick ? "" : T.path("conv_iwae_seed" + std::to_string(seed) + "_");
+    const std::string stage_file = file + "stage" + std::to_string(warm.index) + ".ckpt";
+    // The file records its stage, not the weights it started from: a fine-tune of an earlier conv
+    // VAE would pass every check. So once the conv VAE's last stage was trained anew in this run,
+    // an old fine-tune is set aside (kept, renamed), not loaded over the new weights.
+    if (!file.empty() && conv_loaded < S.conv_stages && std::filesystem::exists(stage_file)) {
+      std::filesystem::rename(stage_file, stage_file + ".stale");
+      T.say("  " + stage_file + " was fine-tuned from an earlier conv VAE: renamed to " + stage_file + ".stale");
+    }
     const auto t0 = Clock::now();
+    // seed + 9 seeds the stage's stream (mixed with its index by train_vae_staged) and, below, the
+    // estimate's Generator: different streams.
     VaeTrainOptions opt{.batch_size = 100, .binarize = true, .iwae_k = S.iwae_k, .seed = seed + 9};
-    // Its own file (resumes like the stages before it); it records the stage, not the start weights,
-    // which are the conv VAE's stage files of the same seed.
-    const int64_t from_file = train_vae_staged(vae, X, Tensor(), {warm}, opt,
-                                               quick ? "" : T.path("conv_iwae_seed" + std::to_string(seed) + "_"));
-    T.say("  conv VAE + IWAE k=" + std::to_string(S.iwae_k) + ": " + std::to_string(warm.epochs) + " epoch(s) at " +
-          fmt("%.0e", warm.lr) + (from_file ? " loaded from its checkpoint" : " in " + fmt("%.0f s", seconds_since(t0))));
+    const int64_t from_file = train_vae_staged(vae, X, Tensor(), {warm}, opt, file);
+    T.say("  conv VAE + IWAE k=" + std::to_string(S.iwae_k) + ": " + epochs_str(warm.epochs) + " at " + rate_str(warm.lr) +
+          (from_file ? ", loaded from " + stage_file : " in " + fmt("%.0f s", seconds_since(t0))));
     Generator g(seed + 9);
     const auto t1 = Clock::now();
     const double nll = iw_nll(T, vae, Xiw, S.iw_k, g);
@@ -295,8 +314,9 @@ void run_chapter07(Tutorial& T) {
           " nats, in " + fmt("%.0f s", seconds_since(t1)));
     T.figure({"conv VAE + IWAE k=" + std::to_string(S.iwae_k) + " warm start, test NLL (IW, k=" + std::to_string(S.iw_k) + ")",
               nll, "nats", "84.78 (Burda et al. 2016, IWAE k=50: their MLP trained on the bound from scratch)",
-              conv_trained + ", then " + std::to_string(warm.epochs) + " epoch(s) on the k=" + std::to_string(S.iwae_k) +
-                  " bound at " + fmt("%.0e", warm.lr) + ", " + std::to_string(Xiw.size(0)) + " test images"});
+              conv_trained + ", then " + epochs_str(warm.epochs) + " on the k=" + std::to_string(S.iwae_k) + " bound at " +
+                  rate_str(warm.lr) + (from_file ? " (from a checkpoint)" : "") + ", " + std::to_string(Xiw.size(0)) +
+                  " test images"});
   }
 
   if (!T.runs_part("side")) return;

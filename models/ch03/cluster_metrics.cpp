@@ -64,12 +64,13 @@ std::map<int64_t, std::map<int64_t, int64_t>> class_counts(const std::string& op
 }  // namespace
 
 double adjusted_rand_index(const Tensor& a, const Tensor& b) {
-  // One point has no pairs to agree or disagree on: call the partitions equal (sklearn does too).
-  if (a.dim() == 1 && b.dim() == 1 && a.size(0) == 1 && b.size(0) == 1) return 1.0;
   // Σ_ij C(n_ij, 2) over the contingency table, and its row sums a_i and column sums b_j
+  const auto table = class_counts("adjusted_rand_index", a, b, /*allow_negative=*/true);  // checks the labels
+  // One point has no pairs to agree or disagree on: call the partitions equal (sklearn does too).
+  if (a.size(0) == 1) return 1.0;
   std::map<int64_t, double> ai, bj;
   double index = 0;
-  for (auto& [i, row] : class_counts("adjusted_rand_index", a, b, /*allow_negative=*/true))
+  for (auto& [i, row] : table)
     for (auto& [j, n] : row) {
       index += pairs((double)n);
       ai[i] += (double)n;
