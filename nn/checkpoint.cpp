@@ -297,4 +297,25 @@ std::map<std::string, double> load_checkpoint(const std::string& path, nn::Modul
   return meta;
 }
 
+double weights_fingerprint(const nn::Module& model) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
+  auto mix = [&h](const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ULL;  // FNV prime
+  };
+  for (const auto& [name, t] : model.state_dict()) {  // a std::map: sorted by name
+    mix(name.data(), name.size());
+    const int dt = (int)t.dtype();
+    mix(&dt, sizeof dt);
+    for (int64_t d : t.shape()) mix(&d, sizeof d);
+    const Tensor c = t.contiguous();
+    switch (c.dtype()) {
+      case DType::f32: mix(c.data<float>(), (size_t)c.numel() * sizeof(float)); break;
+      case DType::f64: mix(c.data<double>(), (size_t)c.numel() * sizeof(double)); break;
+      case DType::i64: mix(c.data<int64_t>(), (size_t)c.numel() * sizeof(int64_t)); break;
+    }
+  }
+  return (double)(h & ((1ULL << 52) - 1));
+}
+
 }  // namespace latent

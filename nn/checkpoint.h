@@ -89,6 +89,13 @@ std::map<std::string, double> load_checkpoint(const std::string& path, nn::Modul
                                               nn::Optimizer* opt = nullptr,
                                               Generator* gen = nullptr);
 
+// A fingerprint of a module's weights: FNV-1a (64-bit) over every parameter's and buffer's
+// name, dtype, shape and values (row-major), cut to 52 bits so that it is an exact float64 and
+// can travel in a checkpoint's "meta." entries. Equal weights give equal fingerprints; a
+// chained checkpoint records the fingerprint of the weights it started from, so that it is
+// never loaded on top of other ones (models/ch07's train_vae_staged).
+double weights_fingerprint(const nn::Module& model);
+
 // The whole file as bytes, for the loaders here and in npy.h and data.h. Errors
 // name op and the path: missing ("cannot open: no such file"), a directory, a
 // read failure.

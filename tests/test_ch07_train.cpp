@@ -107,6 +107,36 @@ TEST_CASE("ch07: a staged run stops after a stage and resumes from its checkpoin
   check_error([&] { train_vae_staged(g, X, Tensor(), two, opt, prefix); }, {"stage1.ckpt", "with gaussian = 0, this run has 1"});
   CHECK(same(g_before, snapshot(g)));
 
+  // The same architecture from other starting weights (another config seed): every option
+  // matches, only the recorded fingerprint of the fresh weights tells the files apart.
+  VaeConfig reseeded_cfg = cfg;
+  reseeded_cfg.seed = cfg.seed + 1;
+  Vae other_start(reseeded_cfg);
+  const auto os_before = snapshot(other_start);
+  check_error([&] { train_vae_staged(other_start, X, Tensor(), two, opt, prefix); },
+              {"stage1.ckpt", "other starting weights"});
+  CHECK(same(os_before, snapshot(other_start)));
+
+  // A fine-tune chained after a trained model (a stage of its own, as tutorial 07's conv-iwae):
+  // loaded onto the same trained weights, refused onto other ones.
+  const std::string tune = (dir.path / "tune_").string();
+  const VaeStage extra{.index = 2, .epochs = 1, .lr = 1e-4};
+  Vae tuned(cfg);
+  CHECK(train_vae_staged(tuned, X, Tensor(), two, opt, prefix) == 2);  // straight's weights, from the file
+  CHECK(train_vae_staged(tuned, X, Tensor(), {extra}, opt, tune) == 0);
+  Vae same_base(cfg);
+  CHECK(train_vae_staged(same_base, X, Tensor(), two, opt, prefix) == 2);
+  CHECK(train_vae_staged(same_base, X, Tensor(), {extra}, opt, tune) == 1);
+  CHECK(same(snapshot(tuned), snapshot(same_base)));
+  Vae other_base(cfg);  // trained with another seed before the fine-tune: other weights
+  VaeTrainOptions other_opt = opt;
+  other_opt.seed = 9;
+  CHECK(train_vae_staged(other_base, X, Tensor(), two, other_opt) == 0);
+  const auto ob_before = snapshot(other_base);
+  check_error([&] { train_vae_staged(other_base, X, Tensor(), {extra}, opt, tune); },
+              {"tune_stage2.ckpt", "other starting weights"});
+  CHECK(same(ob_before, snapshot(other_base)));
+
   // Other training options: refused by name before the model is touched.
   Vae fresh(cfg);
   const auto untouched = snapshot(fresh);

@@ -164,6 +164,30 @@ TEST_CASE("checkpoint: model + Adam + generator resume bit for bit") {
   load_checkpoint(tmp / "model_only", *b);
 }
 
+TEST_CASE("weights_fingerprint: equal weights agree, one changed bit or a loaded file is seen") {
+  TempDir tmp;
+  auto a = tiny_mlp(), b = tiny_mlp();
+  const double fa = weights_fingerprint(*a);
+  CHECK(fa != weights_fingerprint(*b));  // two draws of initial weights
+  b->load_state_dict(a->state_dict());
+  CHECK(fa == weights_fingerprint(*b));  // a copy: the same weights
+  CHECK(fa >= 0);
+  CHECK(fa < 4503599627370496.0);  // 2^52: exact as a checkpoint's float64 meta value
+  CHECK(fa == std::floor(fa));
+  nn::Adam opt(b->parameters(), 1e-2);
+  train_step(*b, opt, 0);
+  const double fb = weights_fingerprint(*b);
+  CHECK(fb != fa);
+  save_checkpoint(tmp / "b", *b, nullptr, nullptr, {{"start", fb}});
+  CHECK(load_checkpoint(tmp / "b", *a).at("start") == fb);  // survives the file exactly
+  CHECK(weights_fingerprint(*a) == fb);
+  // One weight nudged by one unit in the last place.
+  Tensor w = a->named_parameters().front().second.data();
+  float* p = w.data<float>();
+  p[0] = std::nextafter(p[0], INFINITY);
+  CHECK(weights_fingerprint(*a) != fb);
+}
+
 TEST_CASE("checkpoint: a failed save leaves the previous checkpoint intact") {
   TempDir tmp;
   auto a = tiny_mlp();

@@ -9,7 +9,6 @@
 // Read along: docs/07-variational-autoencoders.md.
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <optional>
 
 #include "models/ch07/vae.h"
@@ -93,8 +92,9 @@ Vae train(Tutorial& T, const std::string& label, VaeConfig cfg, const Tensor& X,
                           curve.push_back(-e.loss);
                           // long runs say where they are: a line every 10 % of the epochs (from 20 epochs up)
                           if (epochs >= 20 && (int64_t)curve.size() % (epochs / 10) == 0)
-                            T.say("    " + label + " epoch " + std::to_string(curve.size()) + "/" + std::to_string(epochs) +
-                                  ": training bound " + nats(curve.back()) + " nats, " + fmt("%.0f s", seconds_since(t0)));
+                            T.say("    " + label + " epoch " + std::to_string(curve.size()) + "/" +
+                                  std::to_string(epochs) + ": training bound " + nats(curve.back()) + " nats, " +
+                                  fmt("%.0f s", seconds_since(t0)));
                         }});
   T.say("  " + label + ": " + vae.describe() + ", " + std::to_string(epochs) + " epochs in " +
         fmt("%.0f s", seconds_since(t0)) + " (training bound " + nats(curve.back()) + " nats)");
@@ -122,7 +122,8 @@ Vae train_staged(Tutorial& T, const std::string& label, const VaeConfig& cfg, co
   });
   T.say("  " + label + ": " + vae.describe() + ", " + std::to_string(epochs_of(stages)) + " epochs (stages 0-" +
         std::to_string(stages - 1) + ") in " + fmt("%.0f s", seconds_since(t0)) +
-        (from_files > 0 ? " (the first " + std::to_string(from_files) + " stage(s) from an earlier run's checkpoint)" : ""));
+        (from_files > 0 ? " (the first " + std::to_string(from_files) + " stage(s) from an earlier run's checkpoint)"
+                        : ""));
   if (loaded) *loaded = from_files;
   return vae;
 }
@@ -134,14 +135,17 @@ std::string report_elbo(Tutorial& T, const std::string& label, Vae& vae, const T
   const ElboTerms e = evaluate_elbo(vae, Xtest, Tensor(), g);
   T.say("  test: reconstruction " + nats(e.recon) + " + KL " + nats(e.kl) + " = -ELBO " + nats(-e.elbo()) +
         " nats per image");
-  const std::string trained = what + (loaded > 0 ? " (stages 0-" + std::to_string(loaded - 1) + " from a checkpoint)" : "");
-  if (as_figure) T.figure({label + " test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
+  const std::string trained =
+      what + (loaded > 0 ? " (stages 0-" + std::to_string(loaded - 1) + " from a checkpoint)" : "");
+  if (as_figure)
+    T.figure({label + " test -ELBO", -e.elbo(), "nats", "reconstruction + KL; the NLL below is lower", trained});
   return trained;
 }
 
 // The importance-weighted NLL, -mean log p(x) estimated with k samples, 1,000 images at a time
-// so that a long estimate (k = 5000 on 10,000 images: 50 million decoder passes) says where it is.
-double iw_nll(Tutorial& T, Vae& vae, const Tensor& X, int64_t k, Generator& g) {
+// so that a long estimate (k = 5000 on 10,000 images: 50 million decoder passes) says where it is;
+// then one line with the result and the time, under the model's name.
+double iw_nll(Tutorial& T, const std::string& name, Vae& vae, const Tensor& X, int64_t k, Generator& g) {
   const auto t0 = Clock::now();
   const int64_t n = X.size(0), chunk = 1000;
   double total = 0;
@@ -152,6 +156,8 @@ double iw_nll(Tutorial& T, Vae& vae, const Tensor& X, int64_t k, Generator& g) {
       T.say("    NLL (k = " + std::to_string(k) + ") over test images 0-" + std::to_string(j - 1) + ": " +
             nats(total / (double)j) + " nats, " + fmt("%.0f s", seconds_since(t0)));
   }
+  T.say("  " + name + " on " + std::to_string(n) + " test images: NLL (k = " + std::to_string(k) + ") " +
+        nats(total / (double)n) + " nats, in " + fmt("%.0f s", seconds_since(t0)));
   return total / (double)n;
 }
 
@@ -168,6 +174,7 @@ void run_chapter07(Tutorial& T) {
   const Tensor X = data.train.images.reshape({data.train.size(), 784});
   const Tensor Xtest = binarised(data.test.images.reshape({data.test.size(), 784}), 100 + seed);
   const Tensor ytrain = data.train.labels, ytest = data.test.labels;
+  const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));  // the NLL's test images
 
   const std::string arch = "784-" + std::to_string(S.vae.hidden) + "-" + std::to_string(S.vae.hidden) + "-" +
                            std::to_string(S.vae.latent) + " tanh";
@@ -187,7 +194,8 @@ void run_chapter07(Tutorial& T) {
                            quick ? "" : T.path("vae_full_seed" + std::to_string(seed) + "_"), &loaded);
     Generator g(seed + 2);
     const std::string trained =
-        report_elbo(T, "VAE", vae, Xtest, g, S.name + ", " + arch + ", " + std::to_string(epochs_of(S.stages)) + " epochs", loaded);
+        report_elbo(T, "VAE", vae, Xtest, g,
+                    S.name + ", " + arch + ", " + std::to_string(epochs_of(S.stages)) + " epochs", loaded);
 
     T.step("Reconstructions, samples, interpolation",
            "Reconstructions decode z = mu(x). Samples decode z ~ N(0, I): the prior is where the decoder\n"
@@ -205,12 +213,8 @@ void run_chapter07(Tutorial& T) {
            "log p(x) = log E_q[p(x,z)/q(z|x)] >= E_q[log p(x,z)/q(z|x)] = ELBO. With k samples the average\n"
            "of the k weights sits inside the log: the bound tightens as k grows (Burda et al. 2016), and at\n"
            "k = 5000 it is the standard estimate of a VAE's negative log-likelihood.");
-    const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));
-    auto t0 = Clock::now();
-    const double nll = iw_nll(T, vae, Xiw, S.iw_k, g);
-    const double elbo_sub = -evaluate_elbo(vae, Xiw, Tensor(), g).elbo();
-    T.say("  on " + std::to_string(Xiw.size(0)) + " test images: -ELBO " + nats(elbo_sub) + ", NLL (k = " +
-          std::to_string(S.iw_k) + ") " + nats(nll) + " nats, in " + fmt("%.0f s", seconds_since(t0)));
+    const double nll = iw_nll(T, "VAE", vae, Xiw, S.iw_k, g);
+    T.say("  its -ELBO on the same images: " + nats(-evaluate_elbo(vae, Xiw, Tensor(), g).elbo()) + " nats");
     T.figure({"VAE test NLL (IW, k=" + std::to_string(S.iw_k) + ")", nll, "nats",
               "86.76 (Burda et al. 2016, VAE k=1, 3,280 epochs)",
               trained + ", " + std::to_string(Xiw.size(0)) + " test images"});
@@ -228,14 +232,14 @@ void run_chapter07(Tutorial& T) {
     cfg.seed = seed + 3;
     Vae vae = train_staged(T, "VAE (k=1)", cfg, X, S.iwae_stages, Xtest);
     Vae iwae = train_staged(T, "IWAE k=" + std::to_string(S.iwae_k), cfg, X, S.iwae_stages, Xtest, S.iwae_k);
-    const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));
     Generator g(seed + 2);
-    const double nll_vae = iw_nll(T, vae, Xiw, S.iw_k, g);
-    const double nll_iwae = iw_nll(T, iwae, Xiw, S.iw_k, g);
+    const double nll_vae = iw_nll(T, "VAE (k=1)", vae, Xiw, S.iw_k, g);
+    const double nll_iwae = iw_nll(T, "IWAE k=" + std::to_string(S.iwae_k), iwae, Xiw, S.iw_k, g);
     T.say("  NLL (k = " + std::to_string(S.iw_k) + ", " + std::to_string(Xiw.size(0)) + " test images) after " +
           std::to_string(epochs_of(S.iwae_stages)) + " epochs each: VAE " + nats(nll_vae) + ", IWAE " + nats(nll_iwae) +
           " nats");
-    const std::string same = S.name + ", " + arch + ", " + std::to_string(epochs_of(S.iwae_stages)) + " epochs (stages 0-" +
+    const std::string same = S.name + ", " + arch + ", " + std::to_string(epochs_of(S.iwae_stages)) +
+                             " epochs (stages 0-" +
                              std::to_string(S.iwae_stages - 1) + ")";
     T.figure({"VAE k=1 test NLL, same budget as the IWAE", nll_vae, "nats", "the IWAE row's comparison", same});
     T.figure({"IWAE k=" + std::to_string(S.iwae_k) + " test NLL", nll_iwae, "nats",
@@ -259,21 +263,18 @@ void run_chapter07(Tutorial& T) {
                                T.runs_part("conv"));
     return *conv;
   };
-  const Tensor Xiw = Xtest.slice(0, 0, std::min(S.iw_images, Xtest.size(0)));
 
   if (T.runs_part("conv")) {
     T.step("A convolutional VAE, scored like Burda et al.'s",
            "Strided convolutions in the encoder (28 -> 14 -> 7), transposed convolutions in the decoder: the\n"
-           "same objective and one stochastic layer of " + std::to_string(S.vae.latent) + " units, as Burda et al.'s MLP (part vae), but\n"
+           "same objective and one stochastic layer of " + std::to_string(S.vae.latent) +
+               " units, as Burda et al.'s MLP (part vae), but\n"
            "weights shared across positions, so the model learns strokes once rather than at every pixel.\n"
            "It gets the first " + std::to_string(S.conv_stages) + " stages of their schedule (" +
                std::to_string(epochs_of(S.conv_stages)) + " epochs) and the same importance-sampled NLL as part vae.");
     Vae& vae = conv_vae();
     grid(T, "conv_samples.png", sample_prior(vae, 100, gc), 10, "100 samples from the conv VAE's prior");
-    const auto t0 = Clock::now();
-    const double nll = iw_nll(T, vae, Xiw, S.iw_k, gc);
-    T.say("  on " + std::to_string(Xiw.size(0)) + " test images: NLL (k = " + std::to_string(S.iw_k) + ") " + nats(nll) +
-          " nats, in " + fmt("%.0f s", seconds_since(t0)));
+    const double nll = iw_nll(T, "conv VAE", vae, Xiw, S.iw_k, gc);
     T.figure({"conv VAE test NLL (IW, k=" + std::to_string(S.iw_k) + ")", nll, "nats",
               "no published figure; Burda et al.'s MLP VAE: 86.76 after 3,280 epochs",
               conv_trained + ", " + std::to_string(Xiw.size(0)) + " test images"});
@@ -285,7 +286,8 @@ void run_chapter07(Tutorial& T) {
     // from, at a rate below the schedule's last one so that the decoder is nudged, not retrained.
     const VaeStage warm{.index = S.conv_stages, .epochs = S.warm_epochs, .lr = 1e-4};
     T.step("The conv VAE, fine-tuned on the IWAE bound",
-           "Training on the k = " + std::to_string(S.iwae_k) + " bound from scratch costs k times a VAE's decoder work in\n"
+           "Training on the k = " + std::to_string(S.iwae_k) +
+               " bound from scratch costs k times a VAE's decoder work in\n"
            "every epoch of the schedule. Here the conv VAE of part conv (trained first if that part did not\n"
            "run, or loaded from its stage files) gets one more stage: " + epochs_str(warm.epochs) + " at rate " +
                rate_str(warm.lr) + " on the bound.\nThe same estimate then scores it. A warm start on a conv model, " +
@@ -293,30 +295,23 @@ void run_chapter07(Tutorial& T) {
     Vae& vae = conv_vae();
     const std::string file = quick ? "" : T.path("conv_iwae_seed" + std::to_string(seed) + "_");
     const std::string stage_file = file + "stage" + std::to_string(warm.index) + ".ckpt";
-    // The file records its stage, not the weights it started from: a fine-tune of an earlier conv
-    // VAE would pass every check. So once the conv VAE's last stage was trained anew in this run,
-    // an old fine-tune is set aside (kept, renamed), not loaded over the new weights.
-    if (!file.empty() && conv_loaded < S.conv_stages && std::filesystem::exists(stage_file)) {
-      std::filesystem::rename(stage_file, stage_file + ".stale");
-      T.say("  " + stage_file + " was fine-tuned from an earlier conv VAE: renamed to " + stage_file + ".stale");
-    }
+    // The file records the fingerprint of the conv VAE it started from (train_vae_staged): a
+    // fine-tune of another conv VAE, say one trained at another thread count, is refused by name.
     const auto t0 = Clock::now();
     // seed + 9 seeds the stage's stream (mixed with its index by train_vae_staged) and, below, the
     // estimate's Generator: different streams.
     VaeTrainOptions opt{.batch_size = 100, .binarize = true, .iwae_k = S.iwae_k, .seed = seed + 9};
     const int64_t from_file = train_vae_staged(vae, X, Tensor(), {warm}, opt, file);
-    T.say("  conv VAE + IWAE k=" + std::to_string(S.iwae_k) + ": " + epochs_str(warm.epochs) + " at " + rate_str(warm.lr) +
-          (from_file ? ", loaded from " + stage_file : " in " + fmt("%.0f s", seconds_since(t0))));
+    T.say("  conv VAE + IWAE k=" + std::to_string(S.iwae_k) + ": " + epochs_str(warm.epochs) + " at " +
+          rate_str(warm.lr) + (from_file ? ", loaded from " + stage_file : " in " + fmt("%.0f s", seconds_since(t0))));
     Generator g(seed + 9);
-    const auto t1 = Clock::now();
-    const double nll = iw_nll(T, vae, Xiw, S.iw_k, g);
-    T.say("  on " + std::to_string(Xiw.size(0)) + " test images: NLL (k = " + std::to_string(S.iw_k) + ") " + nats(nll) +
-          " nats, in " + fmt("%.0f s", seconds_since(t1)));
-    T.figure({"conv VAE + IWAE k=" + std::to_string(S.iwae_k) + " warm start, test NLL (IW, k=" + std::to_string(S.iw_k) + ")",
+    const double nll = iw_nll(T, "conv VAE + IWAE", vae, Xiw, S.iw_k, g);
+    T.figure({"conv VAE + IWAE k=" + std::to_string(S.iwae_k) + " warm start, test NLL (IW, k=" +
+                  std::to_string(S.iw_k) + ")",
               nll, "nats", "84.78 (Burda et al. 2016, IWAE k=50: their MLP trained on the bound from scratch)",
-              conv_trained + ", then " + epochs_str(warm.epochs) + " on the k=" + std::to_string(S.iwae_k) + " bound at " +
-                  rate_str(warm.lr) + (from_file ? " (from a checkpoint)" : "") + ", " + std::to_string(Xiw.size(0)) +
-                  " test images"});
+              conv_trained + ", then " + epochs_str(warm.epochs) + " on the k=" + std::to_string(S.iwae_k) +
+                  " bound at " + rate_str(warm.lr) + (from_file ? " (from a checkpoint)" : "") + ", " +
+                  std::to_string(Xiw.size(0)) + " test images"});
   }
 
   if (!T.runs_part("side")) return;

@@ -195,7 +195,9 @@ std::vector<VaeStage> burda_schedule(int64_t stages = 8);
 // that shaped it. On a rerun, the last stage whose file exists is loaded and training goes on
 // after it, so a run can stop and resume between stages (not within one). A file whose stage,
 // epochs, rate, seed, batch size, β, IWAE k, binarisation or training-set size differ from
-// this run's is an error naming the file and the field, as is one of another architecture;
+// this run's is an error naming the file and the field, as is one of another architecture,
+// or one whose chain started from other weights (each file records weights_fingerprint of the
+// model as this function received it: a fine-tune of another model is refused, not loaded);
 // the model is then as it was. on_stage(stage, loaded) runs for the stage loaded from its
 // file and after each stage trained. Returns how many stages the loaded file covers (0: none).
 int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::vector<VaeStage>& stages,

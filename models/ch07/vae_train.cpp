@@ -70,14 +70,32 @@ namespace {
 // What a stage's checkpoint records besides the weights: everything that shaped them. The
 // decoder's likelihood too: a Bernoulli and a fixed-variance Gaussian VAE have the same
 // parameters, so load_checkpoint alone would take one for the other.
-std::map<std::string, double> stage_meta(const VaeStage& s, const VaeTrainOptions& opt, int64_t n, const Vae& vae) {
+// "start" is the fingerprint of the weights the chain of stages started from (nn/checkpoint.h):
+// the fresh model's for a schedule from scratch, the trained model's for a fine-tune. Without
+// it, a fine-tune of an earlier model would pass every other check and be loaded over new weights.
+std::map<std::string, double> stage_meta(const VaeStage& s, const VaeTrainOptions& opt, int64_t n, const Vae& vae,
+                                         double start) {
   const VaeConfig& c = vae.config();
   const bool gaussian = c.likelihood == Likelihood::gaussian;
   return {{"stage", (double)s.index},       {"epochs", (double)s.epochs},        {"lr", s.lr},
           {"seed", (double)opt.seed},       {"batch_size", (double)opt.batch_size}, {"beta", opt.beta},
           {"iwae_k", (double)opt.iwae_k},   {"binarize", opt.binarize ? 1.0 : 0.0}, {"examples", (double)n},
           {"gaussian", gaussian ? 1.0 : 0.0},
-          {"fixed_log_variance", gaussian && !c.learn_variance ? c.fixed_log_variance : 0.0}};
+          {"fixed_log_variance", gaussian && !c.learn_variance ? c.fixed_log_variance : 0.0},
+          {"start", start}};
+}
+
+// Whether a checkpoint's "model." tensors have exactly the model's names and shapes.
+bool same_layout(const std::map<std::string, Tensor>& saved, const Vae& vae) {
+  const auto state = vae.state_dict();
+  size_t in_file = 0;
+  for (const auto& [name, t] : saved) in_file += name.rfind("model.", 0) == 0 ? 1 : 0;
+  if (in_file != state.size()) return false;
+  for (const auto& [name, t] : state) {
+    const auto it = saved.find("model." + name);
+    if (it == saved.end() || it->second.shape() != t.shape()) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -86,6 +104,7 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
                          const VaeTrainOptions& opt, const std::string& checkpoint_prefix,
                          const std::function<void(const VaeStage&, bool)>& on_stage) {
   auto file_of = [&](const VaeStage& s) { return checkpoint_prefix + "stage" + std::to_string(s.index) + ".ckpt"; };
+  const double start = weights_fingerprint(vae);  // before any stage, loaded or trained
   // Resume after the last stage whose file exists (earlier files are not needed).
   size_t first = 0;
   if (!checkpoint_prefix.empty()) {
@@ -94,14 +113,22 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
       if (!std::filesystem::exists(file)) continue;
       // Check what the file says it is before touching the model.
       const auto saved = load_tensors(file);
-      const auto want = stage_meta(stages[i], opt, x.size(0), vae);
+      const auto want = stage_meta(stages[i], opt, x.size(0), vae, start);
+      // A file of another architecture: load_checkpoint's own error names the first difference
+      // (and leaves the model as it was); its other fingerprint would be a misleading reason.
+      if (!same_layout(saved, vae)) load_checkpoint(file, vae);
       for (const std::string key : {"stage", "epochs", "lr", "seed", "batch_size", "beta", "iwae_k", "binarize",
-                                    "examples", "gaussian", "fixed_log_variance"}) {  // the stage first: the likeliest mix-up
+                                    "examples", "gaussian", "fixed_log_variance", "start"}) {  // the stage first: the likeliest mix-up
         const auto it = saved.find("meta." + key);
         const double got = it == saved.end() ? NAN : it->second.item(), w = want.at(key);
-        if (!(std::fabs(got - w) <= 1e-12 * std::fabs(w)))
-          fail("train_vae_staged", file + " was written with " + key + " = " + num_str(got, 17) + ", this run has " +
-                                       num_str(w, 17) + "; delete it (and later stages' files) to retrain");
+        if (std::fabs(got - w) <= 1e-12 * std::fabs(w)) continue;
+        if (key == "start")
+          fail("train_vae_staged", file + " continues training from other starting weights (fingerprint " +
+                                       num_str(got, 17) + ", this model's is " + num_str(w, 17) +
+                                       "): another seed, or a model trained differently before these stages; "
+                                       "delete it (and later stages' files) to retrain");
+        fail("train_vae_staged", file + " was written with " + key + " = " + num_str(got, 17) + ", this run has " +
+                                     num_str(w, 17) + "; delete it (and later stages' files) to retrain");
       }
       load_checkpoint(file, vae);  // strict: a file of another architecture is an error, the model untouched
       if (on_stage) on_stage(stages[i], true);
@@ -117,7 +144,7 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
     // with opt.seed + i. (Not train_vae's own constant for its ε stream, which would cancel.)
     o.epochs = s.epochs, o.lr = s.lr, o.seed = opt.seed ^ (0xD1342543DE82EF95ULL * (uint64_t)(s.index + 1));
     train_vae(vae, x, y, o);
-    if (!checkpoint_prefix.empty()) save_checkpoint(file_of(s), vae, nullptr, nullptr, stage_meta(s, opt, x.size(0), vae));
+    if (!checkpoint_prefix.empty()) save_checkpoint(file_of(s), vae, nullptr, nullptr, stage_meta(s, opt, x.size(0), vae, start));
     if (on_stage) on_stage(s, false);
   }
   return (int64_t)first;
