@@ -47,6 +47,7 @@ Setting setting_for(bool quick) {
   s.selfcond_clusters = 100, s.selfcond_epochs = 10;  // the main DCGAN's budget
   s.table_losses = all_gan_losses();
   s.table_width = 32, s.table_epochs = 5, s.table_seeds = 3;
+  s.cycle_width = 32, s.cycle_steps = 3000, s.cycle_batch = 64;
   return s;
 }
 

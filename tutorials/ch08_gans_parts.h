@@ -56,6 +56,8 @@ struct Setting {
   // epochs (the same number of D steps each), table_seeds seeds; table_losses empty: skipped.
   std::vector<GanLoss> table_losses;
   int64_t table_width = 32, table_epochs = 0, table_seeds = 1;
+  // CycleGAN on digits and inverted digits (part `cycle`): width of its nets, steps, batch.
+  int64_t cycle_width = 16, cycle_steps = 300, cycle_batch = 32;
 };
 Setting setting_for(bool quick);
 
@@ -112,6 +114,10 @@ void loss_table(Tutorial& T, const Setting& S, const Tensor& x, Scorer& sc);
 // images in [0, 1] to cluster, and the digit labels, read only to report purity.
 void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& images01, const Tensor& digits,
                       Scorer& sc);
+
+// CycleGAN (ch08_gans_cycle.cpp): x, the training images in [−1, 1], split into two unpaired
+// domains (digits, and other digits inverted); test01, test images in [0, 1], to score the map.
+void cycle_gan(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& test01);
 
 // Per row of probs [N, K], the index of the largest: LeNet's digit for each image.
 std::vector<int64_t> predicted_digits(const Tensor& probs);
