@@ -363,6 +363,7 @@ void run_chapter08(Tutorial& T) {
   if (T.runs_part("side")) conditional_and_infogan(T, S, X, data.train.labels, sc);
   if (T.runs_part("table") && !S.table_losses.empty()) loss_table(T, S, X, sc);
   if (T.runs_part("cycle")) cycle_gan(T, S, X, data.test.images);
+  if (T.runs_part("vaegan")) vae_gan(T, S, X, data.test.images, sc);
 }
 
 }  // namespace latent::tutorial

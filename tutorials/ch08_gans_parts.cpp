@@ -48,6 +48,7 @@ Setting setting_for(bool quick) {
   s.table_losses = all_gan_losses();
   s.table_width = 32, s.table_epochs = 5, s.table_seeds = 3;
   s.cycle_width = 32, s.cycle_steps = 3000, s.cycle_batch = 64;
+  s.vaegan_width = 32, s.vaegan_latent = 32, s.vaegan_epochs = 5, s.vaegan_batch = 64;
   return s;
 }
 

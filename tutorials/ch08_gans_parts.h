@@ -58,6 +58,8 @@ struct Setting {
   int64_t table_width = 32, table_epochs = 0, table_seeds = 1;
   // CycleGAN on digits and inverted digits (part `cycle`): width of its nets, steps, batch.
   int64_t cycle_width = 16, cycle_steps = 300, cycle_batch = 32;
+  // VAE-GAN beside a plain VAE of the same nets (part `vaegan`): width, latent size, epochs, batch.
+  int64_t vaegan_width = 16, vaegan_latent = 16, vaegan_epochs = 10, vaegan_batch = 32;
 };
 Setting setting_for(bool quick);
 
@@ -118,6 +120,8 @@ void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tens
 // CycleGAN (ch08_gans_cycle.cpp): x, the training images in [−1, 1], split into two unpaired
 // domains (digits, and other digits inverted); test01, test images in [0, 1], to score the map.
 void cycle_gan(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& test01);
+// VAE-GAN and a plain VAE (ch08_gans_vaegan.cpp): x in [−1, 1] to train on, test01 to reconstruct.
+void vae_gan(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& test01, Scorer& sc);
 
 // Per row of probs [N, K], the index of the largest: LeNet's digit for each image.
 std::vector<int64_t> predicted_digits(const Tensor& probs);

@@ -24,7 +24,7 @@ const std::vector<Chapter>& chapters() {
       {"06", "autoencoders: undercomplete, sparse, denoising, contractive, stacked, convolutional", run_chapter06},
       {"07", "variational autoencoders: ELBO, IWAE, conv VAE, beta-VAE, CVAE", run_chapter07, {"vae", "iwae", "conv", "conv-iwae", "side"}},
       {"08", "GANs: losses, DCGAN, conditional and InfoGAN, metrics", run_chapter08,
-       {"ring", "dcgan", "selfcond", "side", "table", "cycle"}},
+       {"ring", "dcgan", "selfcond", "side", "table", "cycle", "vaegan"}},
   };
   return list;
 }
