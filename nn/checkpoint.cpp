@@ -304,9 +304,12 @@ double weights_fingerprint(const nn::Module& model) {
     for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ULL;  // FNV prime
   };
   for (const auto& [name, t] : model.state_dict()) {  // a std::map: sorted by name
+    const uint64_t len = name.size(), dims = t.shape().size();  // lengths first: unambiguous boundaries
+    mix(&len, sizeof len);
     mix(name.data(), name.size());
     const int dt = (int)t.dtype();
     mix(&dt, sizeof dt);
+    mix(&dims, sizeof dims);
     for (int64_t d : t.shape()) mix(&d, sizeof d);
     const Tensor c = t.contiguous();
     switch (c.dtype()) {
@@ -315,7 +318,8 @@ double weights_fingerprint(const nn::Module& model) {
       case DType::i64: mix(c.data<int64_t>(), (size_t)c.numel() * sizeof(int64_t)); break;
     }
   }
-  return (double)(h & ((1ULL << 52) - 1));
+  // Fold the high bits in before keeping 52: FNV's low bits alone are its weakest.
+  return (double)((h ^ (h >> 52)) & ((1ULL << 52) - 1));
 }
 
 }  // namespace latent

@@ -149,6 +149,15 @@ TEST_CASE("ch07: a staged run stops after a stage and resumes from its checkpoin
   refused(X, smaller, {"stage1.ckpt", "with batch_size = 50, this run has 25"});
   refused(X, reseeded, {"stage1.ckpt", "with seed = 5, this run has 6"});
   refused(X.slice(0, 0, 100), opt, {"stage1.ckpt", "with examples = 200, this run has 100"});
+  // A file from before fingerprints were recorded: refused, and told apart from other weights.
+  {
+    auto old_file = load_tensors(prefix + "stage1.ckpt");
+    const auto kept = old_file;
+    old_file.erase("meta.start");
+    save_tensors(prefix + "stage1.ckpt", old_file);
+    refused(X, opt, {"stage1.ckpt", "predates the fingerprint"});
+    save_tensors(prefix + "stage1.ckpt", kept);
+  }
   // A stage-1 file put where stage 0's belongs is refused for its stage.
   fs::remove(prefix + "stage0.ckpt");
   fs::rename(prefix + "stage1.ckpt", prefix + "stage0.ckpt");

@@ -57,6 +57,7 @@ TEST_CASE("ch08: CycleGAN is reproducible from its seed, and bad input is refuse
   check_error([&] { one.step(a, b.slice(0, 0, 1)); }, {"CycleGan::step", "at least 2"});
   check_error([&] { one.a_to_b(a.reshape({4, 28, 28})); }, {"ImageTranslator", "[4,28,28]"});
   CHECK(equal(one.a_to_b(a), snapshot));  // refused steps change nothing
-  check_error([] { CycleGan({.width = 0}); }, {"CycleGan", "width"});
-  check_error([] { CycleGan({.lr = 0}); }, {"CycleGan", "lr > 0"});
+  check_error([] { CycleGan({.width = 0}); }, {"CycleGan", "width must be >= 1, got 0"});
+  check_error([] { CycleGan({.lr = 0}); }, {"CycleGan", "lr must be > 0, got 0"});
+  check_error([] { CycleGan({.beta1 = 1}); }, {"CycleGan", "beta1 must be in [0, 1), got 1"});
 }

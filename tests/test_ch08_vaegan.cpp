@@ -31,9 +31,9 @@ TEST_CASE("ch08: VAE-GAN and its plain VAE learn to reconstruct digits") {
                                               << ", llike " << first.llike << " -> " << last.llike);
     CHECK(before > 0.7);          // an untrained decoder is far from every digit
     CHECK(after < 0.6 * before);  // measured 0.41 (VAE) and 0.42 (VAE-GAN) from 1.01, 2026-12-07
-    CHECK(last.llike < first.llike);
-    CHECK(last.prior > 0);  // the KL of a non-degenerate posterior
-    if (!adversarial) CHECK(last.d_loss == 0);
+    // The plain VAE's pixel loss falls. (The VAE-GAN's is measured in D's features, which move
+    // as D trains: its first and last values are not in the same units.)
+    if (!adversarial) CHECK(last.llike < 0.5 * first.llike);
     const Tensor smp = vg.sample(5, g);
     CHECK(smp.shape() == Shape{5, 1, 28, 28});
     CHECK(max(abs(smp)).item() <= 1.0);  // the decoder's Tanh
@@ -50,6 +50,7 @@ TEST_CASE("ch08: VAE-GAN refuses bad input by name, and changes nothing") {
   check_error([&] { vg.reconstruct(x.reshape({4, 28, 28})); }, {"VaeGan::reconstruct", "[4,28,28]"});
   check_error([&] { vg.sample(0, g); }, {"VaeGan::sample", "n must be >= 1"});
   CHECK(max(abs(sub(vg.reconstruct(x), before))).item() == 0);
-  check_error([] { VaeGan({.width = 0}); }, {"VaeGan", "width"});
-  check_error([] { VaeGan({.latent = 0}); }, {"VaeGan", "latent"});
+  check_error([] { VaeGan({.width = 0}); }, {"VaeGan", "width must be >= 1, got 0"});
+  check_error([] { VaeGan({.latent = 0}); }, {"VaeGan", "latent must be >= 1, got 0"});
+  check_error([] { VaeGan({.lr = -1}); }, {"VaeGan", "lr must be > 0, got -1"});
 }

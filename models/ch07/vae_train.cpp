@@ -85,17 +85,21 @@ std::map<std::string, double> stage_meta(const VaeStage& s, const VaeTrainOption
           {"start", start}};
 }
 
-// Whether a checkpoint's "model." tensors have exactly the model's names and shapes.
-bool same_layout(const std::map<std::string, Tensor>& saved, const Vae& vae) {
+// How a checkpoint's "model." tensors differ from the model's names, shapes and dtypes: the first
+// difference, or "" when they are the same (what load_checkpoint's strict load needs).
+std::string layout_difference(const std::map<std::string, Tensor>& saved, const Vae& vae) {
   const auto state = vae.state_dict();
-  size_t in_file = 0;
-  for (const auto& [name, t] : saved) in_file += name.rfind("model.", 0) == 0 ? 1 : 0;
-  if (in_file != state.size()) return false;
   for (const auto& [name, t] : state) {
     const auto it = saved.find("model." + name);
-    if (it == saved.end() || it->second.shape() != t.shape()) return false;
+    if (it == saved.end()) return "it has no " + name;
+    if (it->second.shape() != t.shape())
+      return name + " is " + shape_str(it->second.shape()) + " there, " + shape_str(t.shape()) + " here";
+    if (it->second.dtype() != t.dtype())
+      return name + " is " + dtype_name(it->second.dtype()) + " there, " + dtype_name(t.dtype()) + " here";
   }
-  return true;
+  for (const auto& [name, t] : saved)
+    if (name.rfind("model.", 0) == 0 && !state.count(name.substr(6))) return "it has " + name.substr(6) + ", this model has not";
+  return "";
 }
 
 }  // namespace
@@ -114,14 +118,20 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
       // Check what the file says it is before touching the model.
       const auto saved = load_tensors(file);
       const auto want = stage_meta(stages[i], opt, x.size(0), vae, start);
-      // A file of another architecture: load_checkpoint's own error names the first difference
-      // (and leaves the model as it was); its other fingerprint would be a misleading reason.
-      if (!same_layout(saved, vae)) load_checkpoint(file, vae);
+      // A file of another architecture is named as such first: its other fingerprint would be a
+      // misleading reason.
+      if (const std::string d = layout_difference(saved, vae); !d.empty())
+        fail("train_vae_staged", file + " does not match this model (" + d + ")");
       for (const std::string key : {"stage", "epochs", "lr", "seed", "batch_size", "beta", "iwae_k", "binarize",
                                     "examples", "gaussian", "fixed_log_variance", "start"}) {  // the stage first: the likeliest mix-up
         const auto it = saved.find("meta." + key);
         const double got = it == saved.end() ? NAN : it->second.item(), w = want.at(key);
-        if (std::fabs(got - w) <= 1e-12 * std::fabs(w)) continue;
+        // A fingerprint must match exactly (an integer below 2^52, exact in a float64).
+        if (key == "start" ? got == w : std::fabs(got - w) <= 1e-12 * std::fabs(w)) continue;
+        if (key == "start" && it == saved.end())
+          fail("train_vae_staged", file + " predates the fingerprint of starting weights in stage files, so "
+                                       "it cannot be checked against this model; delete it (and later stages' "
+                                       "files) to retrain");
         if (key == "start")
           fail("train_vae_staged", file + " continues training from other starting weights (fingerprint " +
                                        num_str(got, 17) + ", this model's is " + num_str(w, 17) +

@@ -43,8 +43,10 @@ Var ImageTranslator::forward(const Var& x) {
 std::string ImageTranslator::describe() const { return "ImageTranslator(" + net_->describe() + ")"; }
 
 CycleGan::CycleGan(const CycleGanConfig& c) : cfg_(c) {
-  if (c.width < 1 || !(c.cycle_weight >= 0) || !(c.lr > 0) || !(c.beta1 >= 0 && c.beta1 < 1))
-    fail("CycleGan", "needs width >= 1, cycle_weight >= 0, lr > 0 and beta1 in [0, 1)");
+  if (c.width < 1) fail("CycleGan", "width must be >= 1, got " + std::to_string(c.width));
+  if (!(c.cycle_weight >= 0)) fail("CycleGan", "cycle_weight must be >= 0, got " + num_str(c.cycle_weight));
+  if (!(c.lr > 0)) fail("CycleGan", "lr must be > 0, got " + num_str(c.lr));
+  if (!(c.beta1 >= 0 && c.beta1 < 1)) fail("CycleGan", "beta1 must be in [0, 1), got " + num_str(c.beta1));
   g_ab = register_module("g_ab", std::make_shared<ImageTranslator>(c.width, c.seed * 4 + 1, c.dtype));
   g_ba = register_module("g_ba", std::make_shared<ImageTranslator>(c.width, c.seed * 4 + 2, c.dtype));
   GanNetConfig d;  // the DCGAN discriminator, batch norm on, one score per image
@@ -80,8 +82,10 @@ CycleStats CycleGan::step(const Tensor& a_, const Tensor& b_) {
   loss.backward();  // also fills the Ds' gradients; their step zeroes them first
   g_opt_->step();
   st.g_gan = gan.item(), st.cycle = cycle.item();
-  // The discriminators' step on the same fakes, detached: real images towards 1, fakes towards 0,
-  // halved "to slow down the rate at which D learns relative to G" (Zhu et al. §4).
+  // The discriminators' step on the same fakes, detached: real images towards 1, fakes towards 0.
+  // Zhu et al. (§4) halve D's loss "to slow down the rate at which D learns relative to G"; with
+  // Adam, whose step is invariant to a constant factor on the loss (up to its ε), that changes
+  // almost nothing but the reported d_a, d_b. Kept to report their quantity.
   d_opt_->zero_grad();
   const Var la = discriminator_loss(GanLoss::least_squares, d_a->run(a).score, d_a->run(Var(fake_a.data())).score) * 0.5;
   const Var lb = discriminator_loss(GanLoss::least_squares, d_b->run(b).score, d_b->run(Var(fake_b.data())).score) * 0.5;

@@ -53,7 +53,7 @@ class ImageTranslator : public nn::Module {
 
 // The four losses of one step (before λ for the cycle term).
 struct CycleStats {
-  double d_a = 0, d_b = 0;  // each D's least-squares loss (halved, as Zhu et al. §4)
+  double d_a = 0, d_b = 0;  // each D's least-squares loss, halved as Zhu et al. §4 (0.25 at D(x) = 0.5 everywhere)
   double g_gan = 0;         // L_GAN of G plus that of F, the translators' side
   double cycle = 0;         // L_cyc
 };

@@ -52,8 +52,10 @@ Var ImageEncoder::forward(const Var& x) {
 std::string ImageEncoder::describe() const { return "ImageEncoder(" + net_->describe() + ")"; }
 
 VaeGan::VaeGan(const VaeGanConfig& c) : cfg_(c), rng_(c.seed * 3 + 7) {
-  if (c.width < 1 || c.latent < 1 || !(c.lr > 0) || !(c.beta1 >= 0 && c.beta1 < 1))
-    fail("VaeGan", "needs width >= 1, latent >= 1, lr > 0 and beta1 in [0, 1)");
+  if (c.width < 1) fail("VaeGan", "width must be >= 1, got " + std::to_string(c.width));
+  if (c.latent < 1) fail("VaeGan", "latent must be >= 1, got " + std::to_string(c.latent));
+  if (!(c.lr > 0)) fail("VaeGan", "lr must be > 0, got " + num_str(c.lr));
+  if (!(c.beta1 >= 0 && c.beta1 < 1)) fail("VaeGan", "beta1 must be in [0, 1), got " + num_str(c.beta1));
   encoder = register_module("encoder", std::make_shared<ImageEncoder>(c.width, c.latent, c.seed * 3 + 1, c.dtype));
   const GanNetConfig n = nets_of(c);
   decoder = register_module("decoder", std::make_shared<GanGenerator>(n));
