@@ -54,3 +54,29 @@ TEST_CASE("ch08: VAE-GAN refuses bad input by name, and changes nothing") {
   check_error([] { VaeGan({.latent = 0}); }, {"VaeGan", "latent must be >= 1, got 0"});
   check_error([] { VaeGan({.lr = -1}); }, {"VaeGan", "lr must be > 0, got -1"});
 }
+
+TEST_CASE("ch08: VAE-GAN's terms reach only the nets algorithm 1 trains on them") {
+  VaeGan vg({.width = 4, .latent = 3, .seed = 1});
+  Generator g(6);
+  const Tensor x = uniform({4, 1, 28, 28}, -1, 1, DType::f32, &g);
+  const VaeGanLosses l = vg.losses(x);
+  const auto enc = vg.encoder->parameters(), dec = vg.decoder->parameters();
+  auto largest = [](const Var& out, const std::vector<Var>& params) {
+    double m = 0;
+    for (const Var& d : grad({out}, params, {}, false, /*retain_graph=*/true, /*allow_unused=*/true))
+      m = std::max(m, max(abs(d.data())).item());
+    return m;
+  };
+  CHECK(largest(l.g_adv, enc) == 0);  // the decoder's adversarial term: z was detached for it
+  CHECK(largest(l.g_adv, dec) > 0);
+  CHECK(largest(l.llike, enc) > 0);   // the feature-wise error trains both halves of the VAE
+  CHECK(largest(l.llike, dec) > 0);
+  CHECK(largest(l.prior, enc) > 0);
+  CHECK(largest(l.d, enc) == 0);      // D's loss sees only detached fakes
+  CHECK(largest(l.d, dec) == 0);
+  CHECK(largest(l.d, vg.discriminator->parameters()) > 0);
+  VaeGan plain({.width = 4, .latent = 3, .adversarial = false, .seed = 1});
+  const VaeGanLosses p = plain.losses(x);
+  CHECK(!p.g_adv.defined());
+  CHECK(!p.d.defined());
+}

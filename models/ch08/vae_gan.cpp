@@ -68,60 +68,58 @@ VaeGan::VaeGan(const VaeGanConfig& c) : cfg_(c), rng_(c.seed * 3 + 7) {
   }
 }
 
-VaeGanStats VaeGan::step(const Tensor& x_) {
+VaeGanLosses VaeGan::losses(const Tensor& x_) {
   const Var x(x_);
   check_images("VaeGan::step", x, 1);
   if (x.size(0) < 2) fail("VaeGan::step", "needs a batch of at least 2 images (batch norm), got " + std::to_string(x.size(0)));
   train();
   const int64_t n = x.size(0), k = cfg_.latent;
-  VaeGanStats st;
+  VaeGanLosses l;
   // The encoder's q(z|x) and a reparameterised draw z = μ + σ ε (chapter 07).
   const Var h = (*encoder)(x);
   const Var mu = slice(h, 1, 0, k), logvar = slice(h, 1, k, 2 * k);
   const Var eps(normal({n, k}, 0, 1, x.dtype(), &rng_));
   const Var z = mu + exp(logvar * 0.5) * eps;
   const Var x_rec = decoder->generate(z);
-  const Var prior = kl_to_standard_normal(mu, logvar);
-  Var loss;
-  Var llike;
+  l.prior = kl_to_standard_normal(mu, logvar);
   if (!cfg_.adversarial) {
     // Chapter 07's Bernoulli likelihood on the grey levels t = (x + 1)/2 with means p = (x̃ + 1)/2:
     // −Σ_pixels t log p + (1 − t) log(1 − p), the pixel-wise loss whose means come out blurry.
     const Var t = (x + 1.0) * 0.5, p = clamp((x_rec + 1.0) * 0.5, 1e-6, 1 - 1e-6);
-    llike = mean(sum(flatten(-(t * log(p) + (1.0 - t) * log(1.0 - p)), 1), Axes{1}));
-    loss = prior + llike;
-  } else {
-    // L_llike in D's last hidden layer; D(x)'s features are the target, not trained by it.
-    const Var target(discriminator->run(x).features.data());
-    llike = half_squared_error(discriminator->run(x_rec).features, target);
-    // The decoder's adversarial part (non-saturating), on reconstructions and on prior samples.
-    // z is detached for it: in algorithm 1 the encoder is trained on L_prior + L_llike only.
-    const Var zp(normal({n, k}, 0, 1, x.dtype(), &rng_));
-    const Var x_prior = decoder->generate(zp), x_rec_g = decoder->generate(Var(z.data()));
-    const Var g_adv = mean(softplus(-discriminator->run(x_rec_g).score)) + mean(softplus(-discriminator->run(x_prior).score));
-    loss = prior + llike + g_adv;
-    st.g_loss = g_adv.item();
-    check_finite(loss, "VaeGan encoder and decoder loss", steps_);
-    vae_opt_->zero_grad();
-    loss.backward();  // D's gradients from this pass are zeroed below before its own step
-    vae_opt_->step();
-    // D: real images towards 1, both kinds of fakes (detached) towards 0 (−L_GAN, eq. 8).
+    l.llike = mean(sum(flatten(-(t * log(p) + (1.0 - t) * log(1.0 - p)), 1), Axes{1}));
+    return l;
+  }
+  // L_llike in D's last hidden layer; D(x)'s features are the target, not trained by it.
+  const Var target(discriminator->run(x).features.data());
+  l.llike = half_squared_error(discriminator->run(x_rec).features, target);
+  // The decoder's adversarial part (non-saturating), on reconstructions and on prior samples.
+  // z is detached for it: in algorithm 1 the encoder is trained on L_prior + L_llike only.
+  const Var zp(normal({n, k}, 0, 1, x.dtype(), &rng_));
+  const Var x_prior = decoder->generate(zp), x_rec_g = decoder->generate(Var(z.data()));
+  l.g_adv = mean(softplus(-discriminator->run(x_rec_g).score)) + mean(softplus(-discriminator->run(x_prior).score));
+  // D: real images towards 1, both kinds of fakes (detached) towards 0 (−L_GAN, eq. 8).
+  l.d = mean(softplus(-discriminator->run(x).score)) + mean(softplus(discriminator->run(Var(x_rec.data())).score)) +
+        mean(softplus(discriminator->run(Var(x_prior.data())).score));
+  return l;
+}
+
+VaeGanStats VaeGan::step(const Tensor& x) {
+  const VaeGanLosses l = losses(x);
+  VaeGanStats st;
+  const Var loss = l.g_adv.defined() ? l.prior + l.llike + l.g_adv : l.prior + l.llike;
+  check_finite(loss, "VaeGan encoder and decoder loss", steps_);
+  vae_opt_->zero_grad();
+  loss.backward();  // also fills D's gradients (through L_llike and the adversarial term): zeroed below
+  vae_opt_->step();
+  if (l.d.defined()) {
+    // D's loss holds detached fakes and D's own weights, which the step above did not change.
+    check_finite(l.d, "VaeGan discriminator loss", steps_);
     d_opt_->zero_grad();
-    const Var dl = mean(softplus(-discriminator->run(x).score)) +
-                   mean(softplus(discriminator->run(Var(x_rec.data())).score)) +
-                   mean(softplus(discriminator->run(Var(x_prior.data())).score));
-    check_finite(dl, "VaeGan discriminator loss", steps_);
-    dl.backward();
+    l.d.backward();
     d_opt_->step();
-    st.d_loss = dl.item();
+    st.d_loss = l.d.item(), st.g_loss = l.g_adv.item();
   }
-  if (!cfg_.adversarial) {
-    check_finite(loss, "VaeGan (plain VAE) loss", steps_);
-    vae_opt_->zero_grad();
-    loss.backward();
-    vae_opt_->step();
-  }
-  st.prior = prior.item(), st.llike = llike.item();
+  st.prior = l.prior.item(), st.llike = l.llike.item();
   ++steps_;
   return st;
 }

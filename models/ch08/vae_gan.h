@@ -45,6 +45,13 @@ struct VaeGanStats {
   double d_loss = 0, g_loss = 0;  // D's loss and the decoder's adversarial part (0 when plain)
 };
 
+// One batch's terms, each with its graph: what step() trains on. g_adv and d are undefined for
+// the plain VAE. The encoder and decoder step on prior + llike + g_adv, where g_adv reaches only
+// the decoder (z detached); D steps on d, whose fakes are detached.
+struct VaeGanLosses {
+  Var prior, llike, g_adv, d;
+};
+
 // q(z|x): Conv(1→w, 4, s2) LeakyReLU → Conv(w→2w, 4, s2) BN LeakyReLU → Linear(2w·49 → 2·latent) = [μ, log σ²].
 class ImageEncoder : public nn::Module {
  public:
@@ -62,6 +69,7 @@ class VaeGan : public nn::Module {
   explicit VaeGan(const VaeGanConfig& config);
   // One step of every net on a batch x [N,1,28,28] in [−1, 1], N >= 2.
   VaeGanStats step(const Tensor& x);
+  VaeGanLosses losses(const Tensor& x);        // the terms of one step, not applied (train mode)
   Tensor reconstruct(const Tensor& x);         // Dec(μ(x)), evaluation mode, no graph
   Tensor sample(int64_t n, Generator& g);      // Dec(z), z ~ N(0, I)
   std::string describe() const override;
