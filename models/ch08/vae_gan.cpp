@@ -4,6 +4,7 @@
 #include <cmath>
 #include "nn/init.h"
 #include "nn/layers.h"
+#include "nn/loss.h"
 #include "nn/progress.h"
 
 namespace latent::models {
@@ -18,10 +19,6 @@ GanNetConfig nets_of(const VaeGanConfig& c) {
   n.he_init = true;        // without batch norm, N(0, 0.02²) would shrink D's signal (docs/08, BEGAN)
   n.seed = c.seed * 3 + 2, n.dtype = c.dtype;
   return n;
-}
-// ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²) per row, averaged over the batch (chapter 07's KL).
-Var kl_to_standard_normal(const Var& mu, const Var& logvar) {
-  return mean(sum(square(mu) + exp(logvar) - logvar - 1.0, Axes{1}) * 0.5);
 }
 // ½ Σ over everything but the batch of (a − b)², averaged over the batch.
 Var half_squared_error(const Var& a, const Var& b) {
@@ -81,12 +78,12 @@ VaeGanLosses VaeGan::losses(const Tensor& x_) {
   const Var eps(normal({n, k}, 0, 1, x.dtype(), &rng_));
   const Var z = mu + exp(logvar * 0.5) * eps;
   const Var x_rec = decoder->generate(z);
-  l.prior = kl_to_standard_normal(mu, logvar);
+  l.prior = nn::kl_normal(mu, logvar);  // KL(q(z|x) ‖ N(0, I)), summed over z, mean over the batch
   if (!cfg_.adversarial) {
     // Chapter 07's Bernoulli likelihood on the grey levels t = (x + 1)/2 with means p = (x̃ + 1)/2:
     // −Σ_pixels t log p + (1 − t) log(1 − p), the pixel-wise loss whose means come out blurry.
     const Var t = (x + 1.0) * 0.5, p = clamp((x_rec + 1.0) * 0.5, 1e-6, 1 - 1e-6);
-    l.llike = mean(sum(flatten(-(t * log(p) + (1.0 - t) * log(1.0 - p)), 1), Axes{1}));
+    l.llike = nn::bce_loss(p, t, nn::Reduction::sum) / (double)n;
     return l;
   }
   // L_llike in D's last hidden layer; D(x)'s features are the target, not trained by it.
