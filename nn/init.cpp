@@ -48,4 +48,9 @@ void kaiming_normal(Var& w, double a, Generator* g) {
   normal(w, 0, std::sqrt(2.0 / ((1 + a * a) * (double)in)), g);
 }
 
+void he_normal(Var& w, double fan_in, Generator* g) {
+  if (!(fan_in > 0)) fail("he_normal", "fan_in must be > 0, got " + std::to_string(fan_in));
+  normal(w, 0, std::sqrt(2.0 / fan_in), g);
+}
+
 }  // namespace latent::nn::init

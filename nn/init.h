@@ -19,6 +19,11 @@ void xavier_normal(Var& w, double gain = 1.0, Generator* g = nullptr);
 // He et al. 2015: Var(w) = 2/fan_in for ReLU nets (a = leaky slope).
 void kaiming_uniform(Var& w, double a = 0.0, Generator* g = nullptr);
 void kaiming_normal(Var& w, double a = 0.0, Generator* g = nullptr);
+// The same N(0, 2/fan_in) with fan_in given: the number of inputs each output really sums,
+// which the weight's shape does not tell for a transposed convolution. ConvTranspose2d's
+// weight is [in, out, k, k] and, at stride s, each output sums in·k²/s² inputs (in on a 1x1
+// input); fans() would read out·k².
+void he_normal(Var& w, double fan_in, Generator* g = nullptr);
 // N(mean, std²): DCGAN uses N(0, 0.02²) for every weight (Radford et al. 2016).
 void normal(Var& w, double mean = 0.0, double std = 0.02, Generator* g = nullptr);
 void uniform(Var& w, double lo, double hi, Generator* g = nullptr);

@@ -11,12 +11,12 @@ namespace latent::models {
 
 namespace {
 
-// N(0, 2/fan_in) (He et al. 2015): without normalisation layers, the default scale would
-// shrink the signal layer by layer. fan_in counts the inputs each output sums: in·k² for a
-// convolution, in·k²/s² for a transposed one of stride s.
+// He et al. 2015's N(0, 2/fan_in) (nn/init.h): without normalisation layers, the default scale
+// would shrink the signal layer by layer. fan_in counts the inputs each output sums: in·k² for
+// a convolution, in·k²/s² for a transposed one of stride s.
 template <class Layer>
 std::shared_ptr<Layer> he(std::shared_ptr<Layer> l, double fan_in, Generator& g) {
-  nn::init::normal(l->weight, 0, std::sqrt(2.0 / fan_in), &g);
+  nn::init::he_normal(l->weight, fan_in, &g);
   nn::init::constant(l->bias, 0);
   return l;
 }

@@ -25,7 +25,10 @@ struct LayerMaker {
   Generator g;
   void init(Var& w, Var& b, double fan_in) {
     if (c.arch == GanArch::dcgan) {
-      nn::init::normal(w, 0, c.he_init ? std::sqrt(2.0 / fan_in) : 0.02, &g);
+      if (c.he_init)
+        nn::init::he_normal(w, fan_in, &g);
+      else
+        nn::init::normal(w, 0, 0.02, &g);
       if (b.defined()) nn::init::constant(b, 0);
     } else {
       const double a = 1 / std::sqrt((double)fan_in);

@@ -1,9 +1,12 @@
 // Chapter 08 — the GAN trainer and its epoch loop (gan_train.h).
 #include "models/ch08/gan_train.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 
+#include "autodiff/ops_index.h"
 #include "nn/checkpoint.h"
 #include "nn/data.h"
 #include "nn/loss.h"
@@ -43,6 +46,8 @@ void validate(const GanTrainConfig& c) {
   need(c.gp_weight >= 0 && c.dragan_c > 0, "gp_weight must be >= 0 and dragan_c > 0");
   need(c.began_gamma > 0 && c.began_gamma <= 1 && c.began_lambda_k >= 0,
        "began_gamma must be in (0, 1] and began_lambda_k >= 0, got " + num_str(c.began_gamma) + ", " + num_str(c.began_lambda_k));
+  need(c.top_k > 0 && c.top_k <= 1, "top_k must be in (0, 1], got " + num_str(c.top_k));
+  need(c.top_k == 1 || !c.feature_matching, "top_k ranks single fakes; feature matching has no per-fake loss");
   need(c.real_label > 0 && c.real_label <= 1, "real_label must be in (0, 1], got " + num_str(c.real_label));
   need(c.real_label == 1 || !(is_wasserstein(c.loss) || c.loss == GanLoss::began),
        "label smoothing (real_label " + num_str(c.real_label) + ") needs a loss with labels, not " + gan_loss_name(c.loss));
@@ -132,6 +137,24 @@ double GanTrainer::d_step(const Tensor& real, const Tensor& y, GanStepStats& st,
   return loss.item();
 }
 
+Tensor top_k_rows(const Tensor& score, double fraction, GanLoss loss) {
+  if (!score.defined() || score.dim() != 2 || score.size(1) != 1 || score.size(0) < 1)
+    fail("top_k_rows", "expects scores [N,1], got " +
+                           (score.defined() ? shape_str(score.shape()) : std::string("(undefined)")));
+  if (!(fraction > 0 && fraction <= 1)) fail("top_k_rows", "fraction must be in (0, 1], got " + num_str(fraction));
+  const Tensor s = score.to(DType::f64).contiguous();
+  const int64_t n = s.size(0), k = std::max<int64_t>(1, (int64_t)std::ceil(fraction * (double)n));
+  const double sign = loss == GanLoss::began ? -1.0 : 1.0;
+  std::vector<int64_t> rows((size_t)n);
+  std::iota(rows.begin(), rows.end(), 0);
+  const double* v = s.data<double>();
+  std::partial_sort(rows.begin(), rows.begin() + k, rows.end(),
+                    [&](int64_t a, int64_t b) { return sign * v[a] > sign * v[b]; });
+  Tensor idx({k}, DType::i64);
+  std::copy(rows.begin(), rows.begin() + k, idx.data<int64_t>());
+  return idx;
+}
+
 double GanTrainer::g_step(const Tensor& real, const Tensor& y, const Fake& given) {
   const LatentSpec spec = G_.latent();
   Fake made;
@@ -151,6 +174,8 @@ double GanTrainer::g_step(const Tensor& real, const Tensor& y, const Fake& given
       real_features = D_.run(Var(real), y).features;
     }
     loss = feature_matching_loss(real_features, f.features);
+  } else if (cfg_.top_k < 1) {
+    loss = generator_loss(cfg_.loss, index_select(f.score, 0, top_k_rows(f.score.data(), cfg_.top_k, cfg_.loss)));
   } else {
     loss = generator_loss(cfg_.loss, f.score);
   }

@@ -55,6 +55,10 @@ struct GanTrainConfig {
   // InfoGAN (Chen et al. 2016, eq. 5): λ on the mutual-information term, and the continuous
   // codes' weight inside it (Chen et al. use a smaller λ for continuous codes).
   double info_weight = 1.0, info_continuous_weight = 0.1;
+  // Top-k training (Sinha et al. 2020): G's loss averages only over the fraction top_k of its
+  // batch that D scores as most real (BEGAN: reconstructs best); the other fakes' gradients,
+  // which point towards wherever D thinks real data are on average, are dropped. 1: off.
+  double top_k = 1.0;
   // Historical averaging (Salimans et al. §3.3): weight of ‖θ − θ̄‖² in each player's loss (0: off).
   double historical_averaging = 0.0;
   uint64_t seed = 0;  // z, codes and the penalty points
@@ -78,6 +82,10 @@ struct GanStepStats {
 // the negative of InfoGAN's variational lower bound on I(c; G(z, c)), up to the
 // constant H(c) (Chen et al. §5). q is [N, K + 2M] as DiscriminatorOutput::q.
 Var info_loss(const Var& q, const LatentSpec& spec, const LatentSample& codes, double continuous_weight);
+
+// Top-k training's choice: the rows of the ceil(fraction · N) fakes D rates most real, best
+// first: the largest scores [N,1], or for BEGAN the smallest reconstruction errors.
+Tensor top_k_rows(const Tensor& score, double fraction, GanLoss loss);
 
 class GanTrainer {
  public:

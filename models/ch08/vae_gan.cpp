@@ -31,8 +31,8 @@ ImageEncoder::ImageEncoder(int64_t w, int64_t latent_, uint64_t seed, DType dtyp
   Generator g(seed);
   auto conv1 = nn::make<nn::Conv2d>(1, w, 4, 2, 1), conv2 = nn::make<nn::Conv2d>(w, 2 * w, 4, 2, 1);
   auto head = nn::make<nn::Linear>(2 * w * 49, 2 * latent);
-  nn::init::normal(conv1->weight, 0, std::sqrt(2.0 / 16.0), &g);  // He et al. 2015
-  nn::init::normal(conv2->weight, 0, std::sqrt(2.0 / (16.0 * (double)w)), &g);
+  nn::init::he_normal(conv1->weight, 16.0, &g);  // He et al. 2015
+  nn::init::he_normal(conv2->weight, 16.0 * (double)w, &g);
   nn::init::normal(head->weight, 0, 0.01, &g);  // μ ≈ 0, log σ² ≈ 0 at the start: q(z|x) ≈ the prior
   for (auto* b : {&conv1->bias, &conv2->bias, &head->bias}) nn::init::constant(*b, 0);
   net_ = register_module("net", std::make_shared<nn::Sequential>(std::vector<nn::ModulePtr>{
