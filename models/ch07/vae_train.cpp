@@ -108,7 +108,9 @@ int64_t train_vae_staged(Vae& vae, const Tensor& x, const Tensor& y, const std::
                          const VaeTrainOptions& opt, const std::string& checkpoint_prefix,
                          const std::function<void(const VaeStage&, bool)>& on_stage) {
   auto file_of = [&](const VaeStage& s) { return checkpoint_prefix + "stage" + std::to_string(s.index) + ".ckpt"; };
-  const double start = weights_fingerprint(vae);  // before any stage, loaded or trained
+  // The starting weights' fingerprint, before any stage is loaded or trained; only stage files
+  // carry it, so a run without them skips the hash.
+  const double start = checkpoint_prefix.empty() ? 0.0 : weights_fingerprint(vae);
   // Resume after the last stage whose file exists (earlier files are not needed).
   size_t first = 0;
   if (!checkpoint_prefix.empty()) {
