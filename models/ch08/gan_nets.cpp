@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/ch08/gan_losses.h"
+#include "models/ch08/spectral_norm.h"
 #include "nn/init.h"
 #include "tensor/index.h"
 
@@ -23,6 +24,7 @@ std::string str(int64_t v) { return std::to_string(v); }
 struct LayerMaker {
   const GanNetConfig& c;
   Generator g;
+  bool spectral = false;  // D's maker with c.spectral_norm: wrap each Linear and Conv2d
   void init(Var& w, Var& b, double fan_in) {
     if (c.arch == GanArch::dcgan) {
       if (c.he_init)
@@ -40,13 +42,13 @@ struct LayerMaker {
     if (c.equalized_lr) return nn::make<EqualizedLinear>(in, out, bias, std::sqrt(2.0), DType::f32, &g);
     auto l = nn::make<nn::Linear>(in, out, bias);
     init(l->weight, l->bias, in);
-    return l;
+    return spectral ? nn::make<SpectralNorm>(l, &g) : ModulePtr(l);
   }
   ModulePtr conv(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, bool bias) {
     if (c.equalized_lr) return nn::make<EqualizedConv2d>(in, out, k, s, p, bias, std::sqrt(2.0), DType::f32, &g);
     auto l = nn::make<nn::Conv2d>(in, out, k, s, p, bias);
     init(l->weight, l->bias, in * k * k);
-    return l;
+    return spectral ? nn::make<SpectralNorm>(l, &g) : ModulePtr(l);
   }
   // fan_in: how many inputs each output sums. A transposed convolution of stride s spreads
   // each input over k x k outputs, s² apart, so each output sums in·k²/s² of them (the default,
@@ -97,6 +99,8 @@ void validate(const GanNetConfig& c) {
   need(c.fc_hidden == 0 || c.arch == GanArch::dcgan,
        "fc_hidden is for the dcgan nets (an mlp sets its layers with hidden and hidden_layers), got " + str(c.fc_hidden));
   need(c.mbd_kernels >= 0 && c.mbd_dims >= 1, "mbd_kernels must be >= 0 and mbd_dims >= 1");
+  need(!(c.spectral_norm && c.equalized_lr),
+       "spectral_norm and equalized_lr both rescale D's weights at run time; choose one");
   need(c.began_code >= 1 && c.q_hidden >= 1, "began_code and q_hidden must be >= 1");
   need(c.leaky_slope >= 0 && c.leaky_slope < 1, "leaky_slope must be in [0, 1), got " + std::to_string(c.leaky_slope));
   need(c.dtype == DType::f32 || c.dtype == DType::f64, "dtype must be f32 or f64");
@@ -189,7 +193,7 @@ std::string GanGenerator::describe() const {
 
 GanDiscriminator::GanDiscriminator(const GanNetConfig& c) : cfg_(c) {
   validate(c);
-  LayerMaker mk{c, Generator(c.seed ^ 0x5851f42d4c957f2dULL)};
+  LayerMaker mk{c, Generator(c.seed ^ 0x5851f42d4c957f2dULL), c.spectral_norm};
   const int64_t classes = c.latent.classes;
   const int64_t extra = c.conditioning == Conditioning::concat ? classes : 0;  // label inputs
   std::vector<ModulePtr> L;
@@ -291,6 +295,7 @@ std::string GanDiscriminator::describe() const {
                   (cfg_.autoencoder ? " autoencoder discriminator (BEGAN)" : " discriminator");
   if (cfg_.latent.classes > 0)
     s += cfg_.conditioning == Conditioning::concat ? ", labels concatenated" : ", projection";
+  if (cfg_.spectral_norm) s += ", spectral norm";
   if (q_) s += ", InfoGAN Q head";
   return s;
 }
