@@ -43,7 +43,10 @@ TEST_CASE("ch08: spectral norm's power iteration finds σ(W), and the layer divi
   sn(Var(x));
   check_close(sn.u, u0, 0);
   check_error([&] { SpectralNorm(nn::make<nn::Tanh>(), &g); }, {"SpectralNorm", "nn::Linear or an nn::Conv2d", "Tanh"});
+  sn.train();
+  const Tensor u1 = sn.u.clone();
   check_error([&] { sn(Var(rand64({4, 3}, 4))); }, {"SpectralNorm", "[N,2]", "[4,3]"});
+  check_close(sn.u, u1, 0);  // a refused input moves nothing
 }
 
 TEST_CASE("ch08: spectral norm's gradient, and a gradient penalty's through it, match finite differences") {
@@ -113,6 +116,22 @@ TEST_CASE("ch08: a discriminator with spectral norm in every layer is 1-Lipschit
   c.spectral_norm = false;
   CHECK(worst_slope(c, x, y) > 2.0);  // the same nets without it
 
+  // Turning it on leaves D's starting weights as they were (u has its own random stream), and
+  // InfoGAN's Q head, which is not on the score's path, is left alone.
+  c.latent.categorical = 3;
+  GanDiscriminator plain(c);
+  c.spectral_norm = true;
+  GanDiscriminator sn(c);
+  const auto a = plain.named_parameters(), b = sn.named_parameters();
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    CAPTURE(b[i].first);
+    check_close(a[i].second.data(), b[i].second.data(), 0);
+    CHECK((b[i].first.find(".layer.") != std::string::npos) == (b[i].first.rfind("q.", 0) != 0));
+  }
+
   c.spectral_norm = true, c.equalized_lr = true;
   check_error([&] { GanDiscriminator bad(c); }, {"spectral_norm", "equalized_lr", "choose one"});
+  c.equalized_lr = false, c.autoencoder = true;
+  check_error([&] { GanDiscriminator bad(c); }, {"spectral_norm", "autoencoder"});
 }

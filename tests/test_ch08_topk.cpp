@@ -39,6 +39,7 @@ TEST_CASE("ch08: top_k_rows keeps the fakes D rates most real, best first; BEGAN
   CHECK(rows_of(top_k_rows(s, 0.4, GanLoss::began)) == std::vector<int64_t>{1, 4});       // reconstructs best
   CHECK(rows_of(top_k_rows(s, 1.0, GanLoss::minimax)) == std::vector<int64_t>{2, 3, 0, 4, 1});
   CHECK(rows_of(top_k_rows(s, 0.01, GanLoss::minimax)) == std::vector<int64_t>{2});  // never empty
+  CHECK(top_k_rows(zeros({100, 1}, DType::f64), 0.55, GanLoss::minimax).numel() == 55);  // not 56 by rounding
   check_error([&] { top_k_rows(s, 0.0, GanLoss::minimax); }, {"top_k_rows", "fraction", "(0, 1]"});
   check_error([&] { top_k_rows(s, 1.5, GanLoss::minimax); }, {"top_k_rows", "fraction"});
   check_error([&] { top_k_rows(Tensor({5}, DType::f64), 0.5, GanLoss::minimax); }, {"top_k_rows", "[N,1]", "[5]"});
@@ -86,5 +87,5 @@ TEST_CASE("ch08: top_k outside (0, 1], or with feature matching, is refused with
   t.top_k = 1.5;
   check_error([&] { GanTrainer(G, D, t); }, {"top_k", "1.5"});
   t.top_k = 0.5, t.feature_matching = true;
-  check_error([&] { GanTrainer(G, D, t); }, {"top_k", "feature matching"});
+  check_error([&] { GanTrainer(G, D, t); }, {"top_k 0.5", "feature matching"});
 }

@@ -96,11 +96,11 @@ TEST_CASE("initialisers have the variance they promise") {
   CHECK(var(w.data()).item() == doctest::Approx(2.0 / 900).epsilon(0.02));
   L::init::normal(w, 0, 0.02, &g);
   CHECK(std::sqrt(var(w.data()).item()) == doctest::Approx(0.02).epsilon(0.02));
-  // A transposed convolution's weight is [in, out, k, k]: fans() would read out·k², so the
-  // caller gives the true fan-in, in·k²/s² (here 500·4·4/4 at stride 2).
+  // he_normal takes the fan-in from the caller, not from the weight's shape (which would say
+  // 400 here): for a transposed convolution the true one is in·k²/s², e.g. 500·4·4/4 = 2000.
   L::init::he_normal(w, 2000, &g);
   CHECK(var(w.data()).item() == doctest::Approx(2.0 / 2000).epsilon(0.02));
-  CHECK_THROWS_WITH_AS(L::init::he_normal(w, 0, &g), doctest::Contains("fan_in must be > 0"), Error);
+  CHECK_THROWS_WITH_AS(L::init::he_normal(w, 0, &g), doctest::Contains("he_normal: fan_in must be > 0"), Error);
 }
 
 TEST_CASE("losses: values against PyTorch, gradients by gradcheck") {

@@ -25,6 +25,8 @@ struct LayerMaker {
   const GanNetConfig& c;
   Generator g;
   bool spectral = false;  // D's maker with c.spectral_norm: wrap each Linear and Conv2d
+  // Spectral norm's u from its own stream, so that turning it on leaves every weight as it was.
+  Generator u_rng = Generator(c.seed ^ 0x9e3779b97f4a7c15ULL);
   void init(Var& w, Var& b, double fan_in) {
     if (c.arch == GanArch::dcgan) {
       if (c.he_init)
@@ -42,13 +44,13 @@ struct LayerMaker {
     if (c.equalized_lr) return nn::make<EqualizedLinear>(in, out, bias, std::sqrt(2.0), DType::f32, &g);
     auto l = nn::make<nn::Linear>(in, out, bias);
     init(l->weight, l->bias, in);
-    return spectral ? nn::make<SpectralNorm>(l, &g) : ModulePtr(l);
+    return spectral ? nn::make<SpectralNorm>(l, &u_rng) : ModulePtr(l);
   }
   ModulePtr conv(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, bool bias) {
     if (c.equalized_lr) return nn::make<EqualizedConv2d>(in, out, k, s, p, bias, std::sqrt(2.0), DType::f32, &g);
     auto l = nn::make<nn::Conv2d>(in, out, k, s, p, bias);
     init(l->weight, l->bias, in * k * k);
-    return spectral ? nn::make<SpectralNorm>(l, &g) : ModulePtr(l);
+    return spectral ? nn::make<SpectralNorm>(l, &u_rng) : ModulePtr(l);
   }
   // fan_in: how many inputs each output sums. A transposed convolution of stride s spreads
   // each input over k x k outputs, s² apart, so each output sums in·k²/s² of them (the default,
@@ -101,6 +103,8 @@ void validate(const GanNetConfig& c) {
   need(c.mbd_kernels >= 0 && c.mbd_dims >= 1, "mbd_kernels must be >= 0 and mbd_dims >= 1");
   need(!(c.spectral_norm && c.equalized_lr),
        "spectral_norm and equalized_lr both rescale D's weights at run time; choose one");
+  need(!(c.spectral_norm && c.autoencoder),
+       "spectral_norm bounds a score's slope; BEGAN's autoencoder D (its decoder a generator) has no such score");
   need(c.began_code >= 1 && c.q_hidden >= 1, "began_code and q_hidden must be >= 1");
   need(c.leaky_slope >= 0 && c.leaky_slope < 1, "leaky_slope must be in [0, 1), got " + std::to_string(c.leaky_slope));
   need(c.dtype == DType::f32 || c.dtype == DType::f64, "dtype must be f32 or f64");
@@ -249,6 +253,9 @@ GanDiscriminator::GanDiscriminator(const GanNetConfig& c) : cfg_(c) {
       embed_ = register_module("embed", mk.linear(classes, head_in, false));
   }
   if (c.latent.code_dim() > 0) {
+    // Q is not part of D's score, so its slope does not matter to the Lipschitz bound, and
+    // capping it could only weaken the information term: no spectral norm here.
+    mk.spectral = false;
     const int64_t q_in = c.autoencoder ? c.began_code : head_in;
     q_ = register_module("q", std::make_shared<nn::Sequential>(std::vector<ModulePtr>{
                                   mk.linear(q_in, c.q_hidden, true), nn::make<nn::LeakyReLU>(c.leaky_slope),

@@ -86,7 +86,9 @@ struct GanNetConfig {
   // Tricks (gan_tricks.h): each off by default.
   bool pixel_norm = false;        // G: PixelNorm after each hidden layer (replaces G's batch norm)
   bool equalized_lr = false;      // both: Equalized* layers, weights N(0,1) scaled by √2/√fan_in
-  bool spectral_norm = false;     // D: every Linear and Conv2d weight divided by its σ (spectral_norm.h)
+  // D: every Linear and Conv2d weight of the score's path divided by its σ (spectral_norm.h; not
+  // InfoGAN's Q head). D is then 1-Lipschitz only without batch norm and the minibatch tricks.
+  bool spectral_norm = false;
   bool minibatch_stddev = false;  // D: one more feature (map) after the last convolution (mlp: hidden layer)
   int64_t mbd_kernels = 0;        // D: minibatch discrimination with B = mbd_kernels (0: off)
   int64_t mbd_dims = 5;           //    ... and C = mbd_dims

@@ -47,7 +47,8 @@ void validate(const GanTrainConfig& c) {
   need(c.began_gamma > 0 && c.began_gamma <= 1 && c.began_lambda_k >= 0,
        "began_gamma must be in (0, 1] and began_lambda_k >= 0, got " + num_str(c.began_gamma) + ", " + num_str(c.began_lambda_k));
   need(c.top_k > 0 && c.top_k <= 1, "top_k must be in (0, 1], got " + num_str(c.top_k));
-  need(c.top_k == 1 || !c.feature_matching, "top_k ranks single fakes; feature matching has no per-fake loss");
+  need(c.top_k == 1 || !c.feature_matching,
+       "top_k " + num_str(c.top_k) + " ranks single fakes, and feature matching has no per-fake loss; use one");
   need(c.real_label > 0 && c.real_label <= 1, "real_label must be in (0, 1], got " + num_str(c.real_label));
   need(c.real_label == 1 || !(is_wasserstein(c.loss) || c.loss == GanLoss::began),
        "label smoothing (real_label " + num_str(c.real_label) + ") needs a loss with labels, not " + gan_loss_name(c.loss));
@@ -143,7 +144,7 @@ Tensor top_k_rows(const Tensor& score, double fraction, GanLoss loss) {
                            (score.defined() ? shape_str(score.shape()) : std::string("(undefined)")));
   if (!(fraction > 0 && fraction <= 1)) fail("top_k_rows", "fraction must be in (0, 1], got " + num_str(fraction));
   const Tensor s = score.to(DType::f64).contiguous();
-  const int64_t n = s.size(0), k = std::max<int64_t>(1, (int64_t)std::ceil(fraction * (double)n));
+  const int64_t n = s.size(0), k = std::max<int64_t>(1, (int64_t)std::ceil(fraction * (double)n - 1e-9));  // 0.55·100 is 55.000…01
   const double sign = loss == GanLoss::began ? -1.0 : 1.0;
   std::vector<int64_t> rows((size_t)n);
   std::iota(rows.begin(), rows.end(), 0);

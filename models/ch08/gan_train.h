@@ -57,7 +57,8 @@ struct GanTrainConfig {
   double info_weight = 1.0, info_continuous_weight = 0.1;
   // Top-k training (Sinha et al. 2020): G's loss averages only over the fraction top_k of its
   // batch that D scores as most real (BEGAN: reconstructs best); the other fakes' gradients,
-  // which point towards wherever D thinks real data are on average, are dropped. 1: off.
+  // which point towards wherever D thinks real data are on average, are dropped (all of them
+  // only when D has no batch norm: with it, every fake shapes the batch statistics). 1: off.
   double top_k = 1.0;
   // Historical averaging (Salimans et al. §3.3): weight of ‖θ − θ̄‖² in each player's loss (0: off).
   double historical_averaging = 0.0;
@@ -84,7 +85,8 @@ struct GanStepStats {
 Var info_loss(const Var& q, const LatentSpec& spec, const LatentSample& codes, double continuous_weight);
 
 // Top-k training's choice: the rows of the ceil(fraction · N) fakes D rates most real, best
-// first: the largest scores [N,1], or for BEGAN the smallest reconstruction errors.
+// first: the largest scores [N,1], or for BEGAN the smallest reconstruction errors. (For LSGAN,
+// as in Sinha et al., a score above 1 counts as more real, though (s − 1)² then grows again.)
 Tensor top_k_rows(const Tensor& score, double fraction, GanLoss loss);
 
 class GanTrainer {
