@@ -8,6 +8,7 @@
 
 #include "models/ch03/scatter_image.h"
 #include "models/ch08/gan_latent.h"
+#include "models/ch08/gan_tricks.h"
 #include "nn/image.h"
 #include "tensor/index.h"
 #include "tensor/random.h"
@@ -216,8 +217,23 @@ void conditional_and_infogan(Tutorial& T, const Setting& S, const Tensor& x, con
   ig.net.fc_hidden = S.fc_hidden;               // their nets in the full run: Q on D's 1,024 features
   ig.train.lr_d = 2e-4, ig.train.lr_g = 1e-3;  // Chen et al.'s MNIST rates (appendix C.1): G learns faster
   Gan info(ig.net);
+  GanGenerator average(ig.net);  // G's weight average, as for the DCGAN
+  average.load_state_dict(info.generator->state_dict());
+  Generator gbn(seed + 31);
   t0 = std::chrono::steady_clock::now();
-  fit(T, "InfoGAN", *info.generator, *info.discriminator, ig.train, x, Tensor(), S.side_epochs, S.batch);
+  fit(
+      T, "InfoGAN", *info.generator, *info.discriminator, ig.train, x, Tensor(), S.side_epochs, S.batch,
+      [&](const GanEpochLog&) {
+        Generator same_z = g;
+        const auto [is, fid] = sc.is_fid(sample_images(*info.generator, S.eval_images, g));
+        refresh_batch_norm(average, gbn);
+        const auto [ais, afid] = sc.is_fid(sample_images(average, S.eval_images, same_z));
+        T.say("    IS " + fmt("%.2f", is) + ", Frechet " + fmt("%.1f", fid) + "; the weight average: IS " +
+              fmt("%.2f", ais) + ", Frechet " + fmt("%.1f", afid));
+      },
+      [&](int64_t, const GanStepStats& st) {
+        if (st.g_step) update_average(average, *info.generator, S.g_average);
+      });
   const LatentSpec spec = ig.net.latent;
   const Tensor noise10 = normal({10, spec.noise}, 0, 1, DType::f32, &g);
   write_sample_grid(T.path("infogan_categorical.png"), *info.generator,
@@ -256,6 +272,24 @@ void conditional_and_infogan(Tutorial& T, const Setting& S, const Tensor& x, con
   T.figure({"InfoGAN: purity of the categorical code (LeNet's digits)", 100 * purity, "%",
             "95 (Chen et al. 2016: 5 % error classifying MNIST by c)", S.name + ", " + std::to_string(S.side_epochs) + " epochs"});
   T.figure({"InfoGAN: distinct digits among the 10 code values", (double)distinct, "", "10", S.name});
+
+  // The same scores as the DCGAN's, codes drawn as in training. The plain DCGAN's G maps one
+  // connected Gaussian onto ten separate digits, so some samples fall between them; here the
+  // categorical code gives G ten separate pieces of input to map them from.
+  Generator same_z = g;
+  const GanScores s = sc.score(sample_images(*info.generator, S.eval_images, g));
+  const GanScores a = sc.score(sample_images(average, S.eval_images, same_z));
+  T.say("  InfoGAN's samples, codes drawn as in training:\n" + s.str() + "\n  G's weight average (b = " +
+        fmt("%g", S.g_average) + "):\n" + a.str());
+  const std::string set = S.name + ", " + std::to_string(S.side_epochs) + " epochs";
+  for (const auto& [who, sco] : {std::pair<std::string, const GanScores&>{"InfoGAN", s}, {"InfoGAN weight average", a}}) {
+    T.figure({who + ": classifier IS (LeNet)", sco.inception_score, "",
+              ">= 9.0 (the DCGAN goal; real test: " + fmt("%.2f", sc.ceiling.inception_score) + ")", set});
+    T.figure({who + ": Frechet distance (LeNet)", sco.frechet_distance, "",
+              "real test vs train: " + fmt("%.1f", sc.ceiling.frechet_distance), set});
+    T.figure({who + ": digit shares, KL from uniform", sco.classes.kl_from_uniform, "nats",
+              "all ten digits in near-equal shares (0 = equal)", set});
+  }
 }
 
 void loss_table(Tutorial& T, const Setting& S, const Tensor& x, Scorer& sc) {
