@@ -10,12 +10,14 @@ namespace latent::models {
 namespace {
 Tensor unit(const Tensor& a) { return div(a, scalar(std::sqrt(sum(mul(a, a)).item()) + 1e-12, a.dtype())); }
 
-// One power-iteration step on the matrix Wm [out, rest] from u [out]: v = Wᵀu/‖Wᵀu‖, then
-// u = W v/‖W v‖ (both float64, whatever W's dtype).
-void power_step(const Tensor& Wm, Tensor& u, Tensor& v) {
-  const Tensor W = Wm.to(DType::f64);
-  v = unit(matmul(u.reshape({1, W.size(0)}), W).reshape({W.size(1)}));
-  u = unit(matmul(W, v.reshape({W.size(1), 1})).reshape({W.size(0)}));
+// The two halves of a power-iteration step on the matrix W [out, rest] (Miyato et al., alg. 1):
+// v = Wᵀu/‖Wᵀu‖ and u = W v/‖W v‖. The products run in W's dtype (the small vector is cast, W is
+// not copied); the vectors are kept in float64, whatever W's dtype.
+Tensor right_vector(const Tensor& W, const Tensor& u) {
+  return unit(matmul(u.to(W.dtype()).reshape({1, W.size(0)}), W).reshape({W.size(1)}).to(DType::f64));
+}
+Tensor left_vector(const Tensor& W, const Tensor& v) {
+  return unit(matmul(W, v.to(W.dtype()).reshape({W.size(1), 1})).reshape({W.size(0)}).to(DType::f64));
 }
 }  // namespace
 
@@ -29,8 +31,9 @@ SpectralNorm::SpectralNorm(nn::ModulePtr layer, Generator* g) : layer_(std::move
   // u in float64 (a buffer is not cast with the parameters). A random start is far from the
   // top singular vector, so take 15 steps now, as PyTorch's spectral_norm does at creation:
   // an evaluation pass before any training pass then already divides by nearly σ(W).
-  Tensor uu = unit(normal({w.size(0)}, 0, 1, DType::f64, g)), v;
-  for (int i = 0; i < 15; ++i) power_step(w.data().reshape({w.size(0), w.numel() / w.size(0)}), uu, v);
+  const Tensor W = w.data().reshape({w.size(0), w.numel() / w.size(0)});
+  Tensor uu = unit(normal({w.size(0)}, 0, 1, DType::f64, g));
+  for (int i = 0; i < 15; ++i) uu = left_vector(W, right_vector(W, uu));
   u = register_buffer("u", uu);
 }
 
@@ -42,14 +45,15 @@ Var SpectralNorm::forward(const Var& x) {
   if (conv_ && (x.dim() != 4 || x.size(1) != in))
     fail(describe(), "expects input [N," + std::to_string(in) + ",H,W], got " + shape_str(x.shape()));
   const Var W = reshape(w, {out, w.numel() / out});  // [out, in·k²]
+  // A training pass takes one power step (v from u, then u from v); an evaluation pass only
+  // reads v = Wᵀu/‖Wᵀu‖ from the stored u, which it leaves alone.
   Tensor uu = u.clone(), v;
   {
     NoGradGuard ng;
+    v = right_vector(W.data(), uu);
     if (is_training()) {
-      power_step(W.data(), uu, v);
+      uu = left_vector(W.data(), v);
       u.copy_(uu);
-    } else {
-      v = unit(matmul(uu.reshape({1, out}), W.data().to(DType::f64)).reshape({W.size(1)}));  // Wᵀu
     }
   }
   // σ = uᵀ W v, differentiable in W (u and v constants).
