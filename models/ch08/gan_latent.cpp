@@ -129,6 +129,61 @@ Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y) 
   return concat(parts, 0);
 }
 
+Tensor jacobian_norms(GeneratorNet& G, const Tensor& z, int64_t probes, Generator& g) {
+  if (probes < 1) fail("jacobian_norms", "probes must be >= 1, got " + str(probes));
+  if (!z.defined() || z.dim() != 2 || z.size(1) != G.latent().input_dim())
+    fail("jacobian_norms", "z must be [N," + str(G.latent().input_dim()) + "], got " +
+                               (z.defined() ? shape_str(z.shape()) : std::string("(undefined)")));
+  if (G.latent().classes > 0)
+    fail("jacobian_norms", "needs an unconditional G (this one also takes labels, " + str(G.latent().classes) + " classes)");
+  const bool was_training = G.is_training();
+  G.eval();  // batch norm's running statistics: row i of G(z) depends on z_i alone
+  Tensor sq = zeros({z.size(0)}, DType::f64);
+  try {
+    const Var zv(z, /*requires_grad=*/true);
+    const Var x = G.generate(zv);
+    for (int64_t k = 0; k < probes; ++k) {
+      // Σ_i u_i · G(z_i) has gradient J_G(z_i)ᵀ u_i in row i: one backward pass for every row.
+      const Var u(normal(x.shape(), 0, 1, x.dtype(), &g));
+      const Tensor vjp = grad({sum(x * u)}, {zv}, {}, false, /*retain_graph=*/k + 1 < probes)[0].data();
+      sq = sq + sum(square(vjp.to(DType::f64)), {1});
+    }
+  } catch (...) {
+    G.train(was_training);
+    throw;
+  }
+  G.train(was_training);
+  return sqrt(sq / (double)probes);
+}
+
+RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, double reject, Generator& g,
+                                                 int64_t probes) {
+  const std::string op = "sample_images_jacobian_rejection";
+  if (n < 1) fail(op, "n must be >= 1, got " + str(n));
+  if (!(reject >= 0 && reject < 1)) fail(op, "reject must be in [0, 1), got " + std::to_string(reject));
+  RejectionSample r;
+  r.drawn = (int64_t)std::ceil((double)n / (1.0 - reject) - 1e-9);
+  const auto params = G.parameters();  // z in G's dtype
+  const DType dtype = params.empty() ? DType::f32 : params.front().data().dtype();
+  std::vector<Tensor> zs, norms;
+  for (int64_t i = 0; i < r.drawn; i += 500) {
+    zs.push_back(sample_latent(G.latent(), std::min<int64_t>(500, r.drawn - i), g, dtype).z);
+    norms.push_back(jacobian_norms(G, zs.back(), probes, g));
+  }
+  const Tensor all_norms = concat(norms, 0).contiguous();
+  const double* p = all_norms.data<double>();
+  std::vector<int64_t> order(r.drawn);
+  for (int64_t i = 0; i < r.drawn; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[a] < p[b]; });
+  order.resize(n);
+  r.threshold = p[order.back()];
+  std::sort(order.begin(), order.end());  // back to the order drawn
+  const Tensor keep = from_vector_i(order, {n});
+  r.norms = index_select(all_norms, 0, keep);
+  r.images = clamp(generate_images(G, index_select(concat(zs, 0), 0, keep)), 0, 1);
+  return r;
+}
+
 void write_sample_grid(const std::string& path, GeneratorNet& G, const Tensor& z, const Tensor& y, int64_t cols,
                        bool eval_mode) {
   if (cols < 1) fail("write_sample_grid", "cols must be >= 1, got " + str(cols));

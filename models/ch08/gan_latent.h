@@ -54,6 +54,26 @@ void refresh_batch_norm(GeneratorNet& G, Generator& g, int64_t batches = 50, int
 // and clamped to [0, 1] (the rescaled Tanh can land a rounding error outside, which the metrics
 // refuse): [n, C, 28, 28] ([n, data_dim] for an MLP generator). What gan_metrics.h scores.
 Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y = Tensor());
+// ‖J_G(z)‖_F, the Frobenius norm of G's Jacobian at each row of z: how far G stretches the
+// latent space there (Tanielian et al. 2020). A continuous G maps the connected N(0, I) onto
+// data whose modes (the ten digits) lie apart, so somewhere it must cross the gaps between them,
+// and it crosses them fast: a large ‖J‖ marks a sample drawn between two digits. Estimated by
+// Hutchinson's identity E_u ‖J_Gᵀu‖² = tr(J_G J_Gᵀ) = ‖J_G‖_F², u ~ N(0, I) over G's outputs:
+// `probes` vector-Jacobian products, one backward pass each for the whole batch, with G in
+// evaluation mode so that each row depends on its own z only (G is left in its mode). float64 [N].
+Tensor jacobian_norms(GeneratorNet& G, const Tensor& z, int64_t probes, Generator& g);
+// Jacobian-based rejection (Tanielian et al. 2020, §4): draw ⌈n / (1 − reject)⌉ z (500 at a time:
+// a batch of z from g, then its norms with u from g), keep the n with the smallest ‖J_G(z)‖_F, in
+// the order drawn. Like truncation it trades diversity for precision, but it drops the samples
+// between modes rather than the tails of N(0, I). Unconditional G only; reject in [0, 1).
+struct RejectionSample {
+  Tensor images;         // [n, C, 28, 28] in [0, 1], as sample_images
+  Tensor norms;          // float64 [n]: their Jacobian norms
+  double threshold = 0;  // the largest norm kept
+  int64_t drawn = 0;     // how many z were drawn
+};
+RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, double reject, Generator& g,
+                                                 int64_t probes = 8);
 // The same written as a PNG grid with `cols` columns (nn/image.h). Images of 784 values
 // ([N, 784]) are shown as 28x28.
 void write_sample_grid(const std::string& path, GeneratorNet& G, const Tensor& z, const Tensor& y, int64_t cols,

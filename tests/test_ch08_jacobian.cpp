@@ -1,0 +1,95 @@
+// Chapter 08 tests, Jacobian-based rejection (Tanielian et al. 2020): the Hutchinson estimate of
+// ‖J_G(z)‖_F against central differences, and which samples the rejection keeps.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "helpers.h"
+#include "models/ch08/gan_latent.h"
+#include "tensor/index.h"
+
+using namespace latent;
+using namespace latent::models;
+using latent::test::check_error;
+
+namespace {
+
+GanNetConfig tiny_mlp_gan() {
+  GanNetConfig c;
+  c.arch = GanArch::mlp, c.data_dim = 3, c.hidden = 6, c.hidden_layers = 1, c.latent.noise = 2;
+  c.dtype = DType::f64, c.seed = 5;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("ch08: jacobian_norms matches ||J_G(z)||_F by central differences (float64, DCGAN G with batch norm)") {
+  GanNetConfig c;
+  c.latent.noise = 3, c.g_width = 4, c.d_width = 4, c.dtype = DType::f64, c.seed = 3;
+  GanGenerator G(c);
+  Generator g(21);
+  refresh_batch_norm(G, g, 3, 8);  // running statistics away from their start, so eval mode matters
+  G.train();
+  const Tensor z = normal({3, 3}, 0, 1, DType::f64, &g);
+  const Tensor est = jacobian_norms(G, z, 3000, g);
+  CHECK(G.is_training());  // left in the mode it was in
+  REQUIRE(est.shape() == Shape{3});
+  const double h = 1e-5;
+  for (int64_t i = 0; i < 3; ++i) {
+    double fro2 = 0;
+    for (int64_t j = 0; j < 3; ++j) {
+      Tensor zp = z.slice(0, i, i + 1).clone(), zm = zp.clone();
+      zp.set({0, j}, zp.at({0, j}) + h);
+      zm.set({0, j}, zm.at({0, j}) - h);
+      // generate_images maps G's [−1, 1] to [0, 1], halving the Jacobian.
+      const Tensor col = (generate_images(G, zp) - generate_images(G, zm)) * (2.0 / (2 * h));
+      fro2 += sum(square(col)).item();
+    }
+    const double exact = std::sqrt(fro2), got = est.at({i});
+    INFO("row " << i << ": exact " << exact << ", estimate " << got);
+    CHECK(exact > 0);
+    CHECK(std::abs(got - exact) < 0.05 * exact);  // 3,000 probes: relative s.d. ≤ 1.3 %
+  }
+}
+
+TEST_CASE("ch08: Jacobian rejection keeps the n smallest norms, in the order drawn, with their own images") {
+  GanGenerator G(tiny_mlp_gan());
+  Generator g1(11), g2(11);
+  const RejectionSample r = sample_images_jacobian_rejection(G, 6, 0.5, g1, 4);
+  CHECK(r.drawn == 12);
+  // The same draws by hand: one batch of z, then its norms, from the same stream.
+  const Tensor z = sample_latent(G.latent(), 12, g2, DType::f64).z;
+  const Tensor norms = jacobian_norms(G, z, 4, g2);
+  std::vector<int64_t> order(12);
+  for (int64_t i = 0; i < 12; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return norms.at({a}) < norms.at({b}); });
+  std::vector<int64_t> kept(order.begin(), order.begin() + 6);
+  std::sort(kept.begin(), kept.end());
+  REQUIRE(r.norms.shape() == Shape{6});
+  REQUIRE(r.images.shape() == Shape{6, 3});
+  double largest = 0;
+  for (int64_t k = 0; k < 6; ++k) {
+    CHECK(r.norms.at({k}) == norms.at({kept[k]}));
+    largest = std::max(largest, r.norms.at({k}));
+  }
+  CHECK(r.threshold == largest);
+  for (int64_t k = 6; k < 12; ++k) CHECK(norms.at({order[k]}) >= r.threshold);
+  const Tensor want = clamp(generate_images(G, index_select(z, 0, from_vector_i(kept, {6}))), 0, 1);
+  CHECK(max(abs(r.images - want)).item() < 1e-12);
+  // reject = 0 keeps everything drawn.
+  CHECK(sample_images_jacobian_rejection(G, 5, 0.0, g1, 1).drawn == 5);
+}
+
+TEST_CASE("ch08: Jacobian rejection refuses a bad fraction, probe count, z or a conditional G") {
+  GanGenerator G(tiny_mlp_gan());
+  Generator g(1);
+  check_error([&] { sample_images_jacobian_rejection(G, 4, 1.0, g); }, {"sample_images_jacobian_rejection", "[0, 1)", "1.0"});
+  check_error([&] { sample_images_jacobian_rejection(G, 4, -0.1, g); }, {"reject must be in [0, 1)"});
+  check_error([&] { sample_images_jacobian_rejection(G, 0, 0.1, g); }, {"n must be >= 1, got 0"});
+  check_error([&] { jacobian_norms(G, zeros({4, 2}, DType::f64), 0, g); }, {"jacobian_norms", "probes must be >= 1, got 0"});
+  check_error([&] { jacobian_norms(G, zeros({4, 3}, DType::f64), 2, g); }, {"z must be [N,2]", "[4,3]"});
+  GanNetConfig cc = tiny_mlp_gan();
+  cc.latent.classes = 3;
+  GanGenerator C(cc);
+  check_error([&] { sample_images_jacobian_rejection(C, 4, 0.1, g); }, {"unconditional", "3 classes"});
+}
