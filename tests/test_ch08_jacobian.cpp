@@ -31,7 +31,11 @@ TEST_CASE("ch08: jacobian_norms matches ||J_G(z)||_F by central differences (flo
   refresh_batch_norm(G, g, 3, 8);  // running statistics away from their start, so eval mode matters
   G.train();
   const Tensor z = normal({3, 3}, 0, 1, DType::f64, &g);
-  const Tensor est = jacobian_norms(G, z, 3000, g);
+  Tensor est;
+  {
+    NoGradGuard ng;  // a caller's guard does not stop it
+    est = jacobian_norms(G, z, 3000, g);
+  }
   CHECK(G.is_training());  // left in the mode it was in
   REQUIRE(est.shape() == Shape{3});
   const double h = 1e-5;
@@ -76,20 +80,46 @@ TEST_CASE("ch08: Jacobian rejection keeps the n smallest norms, in the order dra
   for (int64_t k = 6; k < 12; ++k) CHECK(norms.at({order[k]}) >= r.threshold);
   const Tensor want = clamp(generate_images(G, index_select(z, 0, from_vector_i(kept, {6}))), 0, 1);
   CHECK(max(abs(r.images - want)).item() < 1e-12);
-  // reject = 0 keeps everything drawn.
+  // How many are drawn: ⌈n / (1 − reject)⌉, without floating-point surprises.
   CHECK(sample_images_jacobian_rejection(G, 5, 0.0, g1, 1).drawn == 5);
+  CHECK(sample_images_jacobian_rejection(G, 5, 0.3, g1, 1).drawn == 8);   // 7.14 → 8
+  CHECK(sample_images_jacobian_rejection(G, 1, 0.9, g1, 1).drawn == 10);  // 1/(1 − 0.9) = 10.000000000000002
+  // More than one batch of 500: the norms and images of every batch, in order.
+  Generator g3(12), g4(12);
+  const RejectionSample big = sample_images_jacobian_rejection(G, 700, 0.3, g3, 1);
+  CHECK(big.drawn == 1000);
+  const Tensor za = sample_latent(G.latent(), 500, g4, DType::f64).z;
+  const Tensor na = jacobian_norms(G, za, 1, g4);
+  const Tensor zb = sample_latent(G.latent(), 500, g4, DType::f64).z;
+  const Tensor nb = jacobian_norms(G, zb, 1, g4);
+  int64_t kept_a = 0;  // the first batch's rows kept come first, then the second's
+  for (int64_t i = 0; i < 500; ++i) kept_a += na.at({i}) <= big.threshold ? 1 : 0;
+  int64_t kept_b = 0;
+  for (int64_t i = 0; i < 500; ++i) kept_b += nb.at({i}) <= big.threshold ? 1 : 0;
+  CHECK(kept_a + kept_b == 700);
+  int64_t last_b = -1;
+  for (int64_t i = 0; i < 500; ++i)
+    if (nb.at({i}) <= big.threshold) last_b = i;
+  REQUIRE(last_b >= 0);
+  CHECK(big.norms.at({699}) == nb.at({last_b}));
+  CHECK(max(abs(big.images.slice(0, 699, 700) - clamp(generate_images(G, zb.slice(0, last_b, last_b + 1)), 0, 1))).item() < 1e-12);
 }
 
 TEST_CASE("ch08: Jacobian rejection refuses a bad fraction, probe count, z or a conditional G") {
   GanGenerator G(tiny_mlp_gan());
   Generator g(1);
-  check_error([&] { sample_images_jacobian_rejection(G, 4, 1.0, g); }, {"sample_images_jacobian_rejection", "[0, 1)", "1.0"});
-  check_error([&] { sample_images_jacobian_rejection(G, 4, -0.1, g); }, {"reject must be in [0, 1)"});
+  check_error([&] { sample_images_jacobian_rejection(G, 4, 1.0, g); },
+              {"sample_images_jacobian_rejection", "reject must be in [0, 0.99], got 1"});
+  check_error([&] { sample_images_jacobian_rejection(G, 4, 0.995, g); }, {"got 0.995"});
+  check_error([&] { sample_images_jacobian_rejection(G, 4, -0.1, g); }, {"got -0.1"});
+  check_error([&] { sample_images_jacobian_rejection(G, 4, 0.1, g, 0); }, {"sample_images_jacobian_rejection", "probes must be >= 1"});
   check_error([&] { sample_images_jacobian_rejection(G, 0, 0.1, g); }, {"n must be >= 1, got 0"});
   check_error([&] { jacobian_norms(G, zeros({4, 2}, DType::f64), 0, g); }, {"jacobian_norms", "probes must be >= 1, got 0"});
   check_error([&] { jacobian_norms(G, zeros({4, 3}, DType::f64), 2, g); }, {"z must be [N,2]", "[4,3]"});
   GanNetConfig cc = tiny_mlp_gan();
   cc.latent.classes = 3;
   GanGenerator C(cc);
-  check_error([&] { sample_images_jacobian_rejection(C, 4, 0.1, g); }, {"unconditional", "3 classes"});
+  check_error([&] { sample_images_jacobian_rejection(C, 4, 0.1, g); },
+              {"sample_images_jacobian_rejection", "unconditional", "3 classes"});
+  check_error([&] { jacobian_norms(C, zeros({4, 2}, DType::f64), 1, g); }, {"jacobian_norms", "unconditional"});
 }

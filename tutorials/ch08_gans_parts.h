@@ -109,6 +109,11 @@ GanHistory fit(Tutorial& T, const std::string& label, GeneratorNet& G, Discrimin
                const std::function<void(const GanEpochLog&)>& on_epoch = {},
                const std::function<void(int64_t, const GanStepStats&)>& on_step = {});
 
+// The DCGAN part's last score (ch08_gans_between.cpp): G's samples sorted by the norm of its
+// Jacobian, LeNet's doubt per tenth, and the scores with 10 % and 20 % of the largest dropped.
+void between_digits(Tutorial& T, const Setting& S, GeneratorNet& G, Scorer& sc, const std::string& setting,
+                    uint64_t seed);
+
 // The tutorial's last steps: a conditional GAN's digits and InfoGAN's codes; every loss on MNIST.
 void conditional_and_infogan(Tutorial& T, const Setting& S, const Tensor& x, const Tensor& labels, Scorer& sc);
 void loss_table(Tutorial& T, const Setting& S, const Tensor& x, Scorer& sc);

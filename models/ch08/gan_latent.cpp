@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "nn/data.h"
 #include "nn/image.h"
@@ -12,6 +13,52 @@ namespace latent::models {
 
 namespace {
 std::string str(int64_t v) { return std::to_string(v); }
+std::string str(double v) {  // shortest form: 0.995, 1
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+// Puts G in training (true) or evaluation (false) mode for a scope, and back as it was on
+// leaving it, also when an error leaves it.
+class ModeGuard {
+ public:
+  ModeGuard(nn::Module& m, bool training) : m_(m), was_(m.is_training()) { m_.train(training); }
+  ~ModeGuard() { m_.train(was_); }
+  ModeGuard(const ModeGuard&) = delete;
+  ModeGuard& operator=(const ModeGuard&) = delete;
+
+ private:
+  nn::Module& m_;
+  bool was_;
+};
+
+DType dtype_of(const GeneratorNet& G) {  // z is drawn in G's own dtype
+  const std::vector<Var> params = G.parameters();
+  return params.empty() ? DType::f32 : params[0].dtype();
+}
+
+// ‖J_G(z)‖_F per row (jacobian_norms); `outputs`, when given, receives G(z) in [−1, 1].
+Tensor norms_of(GeneratorNet& G, const Tensor& z, int64_t probes, Generator& g, Tensor* outputs) {
+  GradModeGuard on(true);      // a graph to differentiate, even inside a caller's NoGradGuard
+  ModeGuard eval(G, false);    // batch norm's running statistics: row i of G(z) depends on z_i alone
+  const Var zv(z, /*requires_grad=*/true);
+  const Var x = G.generate(zv);
+  Tensor sq = zeros({z.size(0)}, DType::f64);
+  for (int64_t k = 0; k < probes; ++k) {
+    // Σ_i u_i · G(z_i) has gradient J_G(z_i)ᵀ u_i in row i: one backward pass for every row.
+    const Var u(normal(x.shape(), 0, 1, x.dtype(), &g));
+    const Tensor vjp = grad({sum(x * u)}, {zv}, {}, false, /*retain_graph=*/k + 1 < probes)[0].data();
+    sq = sq + sum(square(vjp.to(DType::f64)), {1});
+  }
+  if (outputs) *outputs = x.data();
+  return sqrt(sq / (double)probes);
+}
+
+void check_unconditional(const std::string& op, const GeneratorNet& G) {
+  if (G.latent().classes > 0)
+    fail(op, "needs an unconditional G (this one also takes labels, " + str(G.latent().classes) + " classes)");
+}
 }  // namespace
 
 Tensor make_latent(const LatentSpec& spec, const Tensor& noise, const Tensor& cat, const Tensor& cont) {
@@ -83,17 +130,8 @@ Tensor interpolate_latent(const Tensor& a_, const Tensor& b_, int64_t steps, Int
 
 Tensor generate_images(GeneratorNet& G, const Tensor& z, const Tensor& y, bool eval_mode) {
   NoGradGuard ng;
-  const bool was_training = G.is_training();
-  if (eval_mode) G.eval();
-  Tensor x;
-  try {
-    x = G.generate(Var(z), y).data();
-  } catch (...) {
-    G.train(was_training);
-    throw;
-  }
-  G.train(was_training);
-  return from_pm1(x);
+  ModeGuard mode(G, eval_mode ? false : G.is_training());
+  return from_pm1(G.generate(Var(z), y).data());
 }
 
 void refresh_batch_norm(GeneratorNet& G, Generator& g, int64_t batches, int64_t batch_size, const Tensor& y) {
@@ -104,19 +142,11 @@ void refresh_batch_norm(GeneratorNet& G, Generator& g, int64_t batches, int64_t 
     fail("refresh_batch_norm", "labels " + shape_str(y.shape()) + " match neither batch_size " + str(batch_size) +
                                    " nor batches x batch_size = " + str(batches * batch_size));
   NoGradGuard ng;
-  const std::vector<Var> params = G.parameters();
-  const DType dtype = params.empty() ? DType::f32 : params[0].dtype();  // z in G's own dtype
-  const bool was_training = G.is_training();
-  G.train();
-  try {
-    for (int64_t b = 0; b < batches; ++b)
-      G.generate(Var(sample_latent(G.latent(), batch_size, g, dtype).z),
-                 per_batch ? y.slice(0, b * batch_size, (b + 1) * batch_size) : y);
-  } catch (...) {
-    G.train(was_training);
-    throw;
-  }
-  G.train(was_training);
+  const DType dtype = dtype_of(G);
+  ModeGuard mode(G, true);
+  for (int64_t b = 0; b < batches; ++b)
+    G.generate(Var(sample_latent(G.latent(), batch_size, g, dtype).z),
+               per_batch ? y.slice(0, b * batch_size, (b + 1) * batch_size) : y);
 }
 
 Tensor sample_images(GeneratorNet& G, int64_t n, Generator& g, const Tensor& y) {
@@ -134,41 +164,26 @@ Tensor jacobian_norms(GeneratorNet& G, const Tensor& z, int64_t probes, Generato
   if (!z.defined() || z.dim() != 2 || z.size(1) != G.latent().input_dim())
     fail("jacobian_norms", "z must be [N," + str(G.latent().input_dim()) + "], got " +
                                (z.defined() ? shape_str(z.shape()) : std::string("(undefined)")));
-  if (G.latent().classes > 0)
-    fail("jacobian_norms", "needs an unconditional G (this one also takes labels, " + str(G.latent().classes) + " classes)");
-  const bool was_training = G.is_training();
-  G.eval();  // batch norm's running statistics: row i of G(z) depends on z_i alone
-  Tensor sq = zeros({z.size(0)}, DType::f64);
-  try {
-    const Var zv(z, /*requires_grad=*/true);
-    const Var x = G.generate(zv);
-    for (int64_t k = 0; k < probes; ++k) {
-      // Σ_i u_i · G(z_i) has gradient J_G(z_i)ᵀ u_i in row i: one backward pass for every row.
-      const Var u(normal(x.shape(), 0, 1, x.dtype(), &g));
-      const Tensor vjp = grad({sum(x * u)}, {zv}, {}, false, /*retain_graph=*/k + 1 < probes)[0].data();
-      sq = sq + sum(square(vjp.to(DType::f64)), {1});
-    }
-  } catch (...) {
-    G.train(was_training);
-    throw;
-  }
-  G.train(was_training);
-  return sqrt(sq / (double)probes);
+  check_unconditional("jacobian_norms", G);
+  return norms_of(G, z, probes, g, nullptr);
 }
 
 RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, double reject, Generator& g,
                                                  int64_t probes) {
   const std::string op = "sample_images_jacobian_rejection";
   if (n < 1) fail(op, "n must be >= 1, got " + str(n));
-  if (!(reject >= 0 && reject < 1)) fail(op, "reject must be in [0, 1), got " + std::to_string(reject));
+  // Up to 0.99, so that at most 100 n samples are drawn.
+  if (!(reject >= 0 && reject <= 0.99)) fail(op, "reject must be in [0, 0.99], got " + str(reject));
+  if (probes < 1) fail(op, "probes must be >= 1, got " + str(probes));
+  check_unconditional(op, G);
   RejectionSample r;
-  r.drawn = (int64_t)std::ceil((double)n / (1.0 - reject) - 1e-9);
-  const auto params = G.parameters();  // z in G's dtype
-  const DType dtype = params.empty() ? DType::f32 : params.front().data().dtype();
-  std::vector<Tensor> zs, norms;
+  r.drawn = (int64_t)std::ceil((double)n / (1.0 - reject) - 1e-9);  // 1/(1 − 0.9) is 10.000000000000002
+  const DType dtype = dtype_of(G);
+  std::vector<Tensor> outputs, norms;  // kept batch by batch: G runs once per z
   for (int64_t i = 0; i < r.drawn; i += 500) {
-    zs.push_back(sample_latent(G.latent(), std::min<int64_t>(500, r.drawn - i), g, dtype).z);
-    norms.push_back(jacobian_norms(G, zs.back(), probes, g));
+    Tensor x;
+    norms.push_back(norms_of(G, sample_latent(G.latent(), std::min<int64_t>(500, r.drawn - i), g, dtype).z, probes, g, &x));
+    outputs.push_back(x);
   }
   const Tensor all_norms = concat(norms, 0).contiguous();
   const double* p = all_norms.data<double>();
@@ -180,7 +195,7 @@ RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, dou
   std::sort(order.begin(), order.end());  // back to the order drawn
   const Tensor keep = from_vector_i(order, {n});
   r.norms = index_select(all_norms, 0, keep);
-  r.images = clamp(generate_images(G, index_select(concat(zs, 0), 0, keep)), 0, 1);
+  r.images = clamp(from_pm1(index_select(concat(outputs, 0), 0, keep)), 0, 1);
   return r;
 }
 
