@@ -116,6 +116,7 @@ TEST_CASE("ch08: Jacobian rejection refuses a bad fraction, probe count, z or a 
   check_error([&] { sample_images_jacobian_rejection(G, 0, 0.1, g); }, {"n must be >= 1, got 0"});
   check_error([&] { jacobian_norms(G, zeros({4, 2}, DType::f64), 0, g); }, {"jacobian_norms", "probes must be >= 1, got 0"});
   check_error([&] { jacobian_norms(G, zeros({4, 3}, DType::f64), 2, g); }, {"z must be [N,2]", "[4,3]"});
+  check_error([&] { jacobian_norms(G, zeros({4, 2}, DType::f32), 2, g); }, {"jacobian_norms", "z is float32", "float64"});
   GanNetConfig cc = tiny_mlp_gan();
   cc.latent.classes = 3;
   GanGenerator C(cc);

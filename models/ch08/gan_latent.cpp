@@ -165,6 +165,8 @@ Tensor jacobian_norms(GeneratorNet& G, const Tensor& z, int64_t probes, Generato
     fail("jacobian_norms", "z must be [N," + str(G.latent().input_dim()) + "], got " +
                                (z.defined() ? shape_str(z.shape()) : std::string("(undefined)")));
   check_unconditional("jacobian_norms", G);
+  if (z.dtype() != dtype_of(G))
+    fail("jacobian_norms", std::string("z is ") + dtype_name(z.dtype()) + " but G's weights are " + dtype_name(dtype_of(G)));
   return norms_of(G, z, probes, g, nullptr);
 }
 
