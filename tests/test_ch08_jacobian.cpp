@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "ch08_helpers.h"
 #include "helpers.h"
 #include "models/ch08/gan_latent.h"
 #include "tensor/index.h"
@@ -11,17 +12,7 @@
 using namespace latent;
 using namespace latent::models;
 using latent::test::check_error;
-
-namespace {
-
-GanNetConfig tiny_mlp_gan() {
-  GanNetConfig c;
-  c.arch = GanArch::mlp, c.data_dim = 3, c.hidden = 6, c.hidden_layers = 1, c.latent.noise = 2;
-  c.dtype = DType::f64, c.seed = 5;
-  return c;
-}
-
-}  // namespace
+using latent::test::tiny_mlp_gan;
 
 TEST_CASE("ch08: jacobian_norms matches ||J_G(z)||_F by central differences (float64, DCGAN G with batch norm)") {
   GanNetConfig c;
@@ -57,7 +48,7 @@ TEST_CASE("ch08: jacobian_norms matches ||J_G(z)||_F by central differences (flo
 }
 
 TEST_CASE("ch08: Jacobian rejection keeps the n smallest norms, in the order drawn, with their own images") {
-  GanGenerator G(tiny_mlp_gan());
+  GanGenerator G(tiny_mlp_gan(3, 2, 5, true));
   Generator g1(11), g2(11);
   const RejectionSample r = sample_images_jacobian_rejection(G, 6, 0.5, g1, 4);
   CHECK(r.drawn == 12);
@@ -106,7 +97,7 @@ TEST_CASE("ch08: Jacobian rejection keeps the n smallest norms, in the order dra
 }
 
 TEST_CASE("ch08: Jacobian rejection refuses a bad fraction, probe count, z or a conditional G") {
-  GanGenerator G(tiny_mlp_gan());
+  GanGenerator G(tiny_mlp_gan(3, 2, 5, true));
   Generator g(1);
   check_error([&] { sample_images_jacobian_rejection(G, 4, 1.0, g); },
               {"sample_images_jacobian_rejection", "reject must be in [0, 0.99], got 1"});
@@ -117,10 +108,35 @@ TEST_CASE("ch08: Jacobian rejection refuses a bad fraction, probe count, z or a 
   check_error([&] { jacobian_norms(G, zeros({4, 2}, DType::f64), 0, g); }, {"jacobian_norms", "probes must be >= 1, got 0"});
   check_error([&] { jacobian_norms(G, zeros({4, 3}, DType::f64), 2, g); }, {"z must be [N,2]", "[4,3]"});
   check_error([&] { jacobian_norms(G, zeros({4, 2}, DType::f32), 2, g); }, {"jacobian_norms", "z is float32", "float64"});
-  GanNetConfig cc = tiny_mlp_gan();
+  GanNetConfig cc = tiny_mlp_gan(3, 2, 5, true);
   cc.latent.classes = 3;
   GanGenerator C(cc);
   check_error([&] { sample_images_jacobian_rejection(C, 4, 0.1, g); },
               {"sample_images_jacobian_rejection", "unconditional", "3 classes"});
   check_error([&] { jacobian_norms(C, zeros({4, 2}, DType::f64), 1, g); }, {"jacobian_norms", "unconditional"});
+}
+
+TEST_CASE("ch08: keep_smallest_norms picks from a prefix of one draw, as a separate rejection would") {
+  GanGenerator G(tiny_mlp_gan(3, 2, 5, true));
+  Generator g(13);
+  const RejectionSample pool = sample_images_jacobian_rejection(G, 12, 0.0, g, 2);
+  REQUIRE(pool.drawn == 12);
+  const RejectionSample r = keep_smallest_norms(pool, 8, 5);  // 5 of the first 8
+  CHECK(r.drawn == 8);
+  std::vector<int64_t> order(8);
+  for (int64_t i = 0; i < 8; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return pool.norms.at({a}) < pool.norms.at({b}); });
+  std::vector<int64_t> kept(order.begin(), order.begin() + 5);
+  std::sort(kept.begin(), kept.end());
+  REQUIRE(r.norms.shape() == Shape{5});
+  for (int64_t k = 0; k < 5; ++k) {
+    CHECK(r.norms.at({k}) == pool.norms.at({kept[k]}));
+    CHECK(max(abs(r.images.slice(0, k, k + 1) - pool.images.slice(0, kept[k], kept[k] + 1))).item() == 0);
+  }
+  CHECK(r.threshold == pool.norms.at({order[4]}));
+  CHECK(rejection_draws(10000, 0.1) == 11112);
+  CHECK(rejection_draws(10000, 0.2) == 12500);
+  check_error([&] { keep_smallest_norms(pool, 13, 5); }, {"keep_smallest_norms", "prefix must be in [1, 12], got 13"});
+  check_error([&] { keep_smallest_norms(pool, 8, 9); }, {"keep_smallest_norms", "n must be in [1, prefix = 8], got 9"});
+  check_error([&] { keep_smallest_norms(RejectionSample{}, 1, 1); }, {"keep_smallest_norms", "float64 norms", "(undefined)"});
 }

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "ch08_helpers.h"
 #include "helpers.h"
 #include "models/ch08/ring_toy.h"
 
@@ -13,12 +14,7 @@ using latent::test::check_error;
 
 namespace {
 
-GanNetConfig tiny_ring_gan() {
-  GanNetConfig c;
-  c.arch = GanArch::mlp, c.data_dim = 2, c.hidden = 6, c.hidden_layers = 1, c.latent.noise = 3;
-  c.tanh_output = false, c.dtype = DType::f64, c.seed = 4;
-  return c;
-}
+const GanNetConfig tiny_ring_gan = latent::test::tiny_mlp_gan(2, 3, 4, false);
 
 GanTrainConfig rates(double lr_d, double lr_g) {
   GanTrainConfig t;
@@ -29,8 +25,8 @@ GanTrainConfig rates(double lr_d, double lr_g) {
 }  // namespace
 
 TEST_CASE("ch08: set_decayed_rates scales both rates by 1 - step/total and refuses steps outside the run") {
-  GanGenerator G(tiny_ring_gan());
-  GanDiscriminator D(tiny_ring_gan());
+  GanGenerator G(tiny_ring_gan);
+  GanDiscriminator D(tiny_ring_gan);
   GanTrainer trainer(G, D, rates(4e-3, 2e-3));
   set_decayed_rates(trainer, 3, 4);  // the last step: a quarter of each rate
   CHECK(trainer.d_optimizer().lr() == doctest::Approx(1e-3).epsilon(1e-15));
@@ -49,8 +45,8 @@ TEST_CASE("ch08: train_gan with lr_decay takes step s at (1 - s/total) of the ra
   // Every batch; epochs cut to 3 steps (quick runs); a cut longer than an epoch (no effect).
   for (auto [cut, total] : std::vector<std::pair<int64_t, size_t>>{{0, 10}, {3, 6}, {7, 10}}) {
     CAPTURE(cut);
-    GanGenerator G(tiny_ring_gan());
-    GanDiscriminator D(tiny_ring_gan());
+    GanGenerator G(tiny_ring_gan);
+    GanDiscriminator D(tiny_ring_gan);
     GanTrainer trainer(G, D, rates(4e-3, 2e-3));
     trainer.d_optimizer().set_lr(3e-3), trainer.g_optimizer().set_lr(1e-3);  // a caller's own rates
     std::vector<double> d_rates, g_rates;
@@ -70,8 +66,8 @@ TEST_CASE("ch08: train_gan with lr_decay takes step s at (1 - s/total) of the ra
     CHECK(trainer.d_optimizer().lr() == 3e-3);  // the caller's rates back
     CHECK(trainer.g_optimizer().lr() == 1e-3);
   }
-  GanGenerator G(tiny_ring_gan());
-  GanDiscriminator D(tiny_ring_gan());
+  GanGenerator G(tiny_ring_gan);
+  GanDiscriminator D(tiny_ring_gan);
   GanTrainer trainer(G, D, rates(4e-3, 2e-3));
   GanFitOptions o;
   o.batch_size = 4, o.lr_decay = true;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "autodiff/ops_index.h"
+#include "ch08_helpers.h"
 #include "helpers.h"
 #include "models/ch08/gan_train.h"
 #include "models/ch08/ring_toy.h"
@@ -21,9 +22,7 @@ std::vector<int64_t> rows_of(const Tensor& idx) {
 }
 
 GanNetConfig tiny_ring_gan(bool autoencoder) {
-  GanNetConfig c;
-  c.arch = GanArch::mlp, c.data_dim = 2, c.hidden = 6, c.hidden_layers = 1, c.latent.noise = 3;
-  c.tanh_output = false, c.dtype = DType::f64, c.seed = 4;
+  GanNetConfig c = latent::test::tiny_mlp_gan(2, 3, 4, false);
   c.autoencoder = autoencoder, c.began_code = 1;
   return c;
 }

@@ -19,22 +19,27 @@ void between_digits(Tutorial& T, const Setting& S, GeneratorNet& G, Scorer& sc, 
          "(Tanielian et al. 2020). The weight average's samples sorted by that norm, and LeNet's doubt\n"
          "(its top probability below 0.9) in each tenth; then the scores with the largest norms dropped.");
   const auto t0 = std::chrono::steady_clock::now();
+  // One draw serves every set below: the first eval_images rows as they come, and for each
+  // fraction r the eval_images smallest norms among the first ⌈eval_images / (1 − r)⌉ rows.
+  const double fractions[] = {0.1, 0.2};
   Generator gj(seed ^ 0x6a09e667f3bcc908ULL);
-  const RejectionSample all = sample_images_jacobian_rejection(G, S.eval_images, 0.0, gj);
-  const Tensor confidence = max(sc.net.run(all.images).probs.to(DType::f64), {1});
-  std::vector<int64_t> order((size_t)S.eval_images);
-  for (int64_t i = 0; i < S.eval_images; ++i) order[(size_t)i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return all.norms.at({a}) < all.norms.at({b}); });
+  const RejectionSample pool =
+      sample_images_jacobian_rejection(G, rejection_draws(S.eval_images, fractions[1]), 0.0, gj);
+  const int64_t n = S.eval_images;
+  const Tensor confidence = max(sc.net.run(pool.images.slice(0, 0, n)).probs.to(DType::f64), {1});
+  std::vector<int64_t> order((size_t)n);
+  for (int64_t i = 0; i < n; ++i) order[(size_t)i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return pool.norms.at({a}) < pool.norms.at({b}); });
   std::string line = "  doubtful samples by tenth of ||J||, smallest first:";
   for (int64_t d = 0; d < 10; ++d) {
-    const int64_t lo = d * S.eval_images / 10, hi = (d + 1) * S.eval_images / 10;
+    const int64_t lo = d * n / 10, hi = (d + 1) * n / 10;
     int64_t doubt = 0;
     for (int64_t j = lo; j < hi; ++j) doubt += confidence.at({order[(size_t)j]}) < 0.9 ? 1 : 0;
     line += fmt(" %.0f %%", 100.0 * (double)doubt / (double)std::max<int64_t>(1, hi - lo));
   }
   T.say(line);
-  for (const double reject : {0.1, 0.2}) {
-    const RejectionSample r = sample_images_jacobian_rejection(G, S.eval_images, reject, gj);
+  for (const double reject : fractions) {
+    const RejectionSample r = keep_smallest_norms(pool, rejection_draws(n, reject), n);
     const GanScores a = sc.score(r.images);
     const std::string tag = "DCGAN weight average, Jacobian rejection " + fmt("%.0f %%", 100 * reject) + ": ";
     T.say("  " + fmt("%.0f %%", 100 * reject) + " of " + std::to_string(r.drawn) + " dropped (||J|| > " +

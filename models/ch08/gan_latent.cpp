@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "nn/data.h"
 #include "nn/image.h"
@@ -13,11 +12,6 @@ namespace latent::models {
 
 namespace {
 std::string str(int64_t v) { return std::to_string(v); }
-std::string str(double v) {  // shortest form: 0.995, 1
-  std::ostringstream o;
-  o << v;
-  return o.str();
-}
 
 // Puts G in training (true) or evaluation (false) mode for a scope, and back as it was on
 // leaving it, also when an error leaves it.
@@ -170,34 +164,55 @@ Tensor jacobian_norms(GeneratorNet& G, const Tensor& z, int64_t probes, Generato
   return norms_of(G, z, probes, g, nullptr);
 }
 
+int64_t rejection_draws(int64_t n, double reject) {
+  return (int64_t)std::ceil((double)n / (1.0 - reject) - 1e-9);  // 1/(1 − 0.9) is 10.000000000000002
+}
+
 RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, double reject, Generator& g,
                                                  int64_t probes) {
   const std::string op = "sample_images_jacobian_rejection";
   if (n < 1) fail(op, "n must be >= 1, got " + str(n));
   // Up to 0.99, so that at most 100 n samples are drawn.
-  if (!(reject >= 0 && reject <= 0.99)) fail(op, "reject must be in [0, 0.99], got " + str(reject));
+  if (!(reject >= 0 && reject <= 0.99)) fail(op, "reject must be in [0, 0.99], got " + num_str(reject));
   if (probes < 1) fail(op, "probes must be >= 1, got " + str(probes));
   check_unconditional(op, G);
-  RejectionSample r;
-  r.drawn = (int64_t)std::ceil((double)n / (1.0 - reject) - 1e-9);  // 1/(1 − 0.9) is 10.000000000000002
+  RejectionSample pool;
+  pool.drawn = rejection_draws(n, reject);
   const DType dtype = dtype_of(G);
   std::vector<Tensor> outputs, norms;  // kept batch by batch: G runs once per z
-  for (int64_t i = 0; i < r.drawn; i += 500) {
+  for (int64_t i = 0; i < pool.drawn; i += 500) {
     Tensor x;
-    norms.push_back(norms_of(G, sample_latent(G.latent(), std::min<int64_t>(500, r.drawn - i), g, dtype).z, probes, g, &x));
+    norms.push_back(norms_of(G, sample_latent(G.latent(), std::min<int64_t>(500, pool.drawn - i), g, dtype).z, probes, g, &x));
     outputs.push_back(x);
   }
-  const Tensor all_norms = concat(norms, 0).contiguous();
-  const double* p = all_norms.data<double>();
-  std::vector<int64_t> order(r.drawn);
-  for (int64_t i = 0; i < r.drawn; ++i) order[i] = i;
+  pool.norms = concat(norms, 0).contiguous();
+  pool.images = clamp(from_pm1(concat(outputs, 0)), 0, 1);
+  return keep_smallest_norms(pool, pool.drawn, n);
+}
+
+RejectionSample keep_smallest_norms(const RejectionSample& pool, int64_t prefix, int64_t n) {
+  const std::string op = "keep_smallest_norms";
+  const int64_t size = pool.norms.defined() ? pool.norms.numel() : 0;
+  if (!pool.norms.defined() || pool.norms.dim() != 1 || pool.norms.dtype() != DType::f64 || !pool.images.defined() ||
+      pool.images.dim() < 1 || pool.images.size(0) != size)
+    fail(op, "the pool needs float64 norms [N] and images with N rows, got norms " +
+                 (pool.norms.defined() ? shape_str(pool.norms.shape()) : std::string("(undefined)")) + " and images " +
+                 (pool.images.defined() ? shape_str(pool.images.shape()) : std::string("(undefined)")));
+  if (prefix < 1 || prefix > size) fail(op, "prefix must be in [1, " + str(size) + "], got " + str(prefix));
+  if (n < 1 || n > prefix) fail(op, "n must be in [1, prefix = " + str(prefix) + "], got " + str(n));
+  const Tensor norms = pool.norms.contiguous();
+  const double* p = norms.data<double>();
+  std::vector<int64_t> order(prefix);
+  for (int64_t i = 0; i < prefix; ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[a] < p[b]; });
   order.resize(n);
+  RejectionSample r;
+  r.drawn = prefix;
   r.threshold = p[order.back()];
   std::sort(order.begin(), order.end());  // back to the order drawn
   const Tensor keep = from_vector_i(order, {n});
-  r.norms = index_select(all_norms, 0, keep);
-  r.images = clamp(from_pm1(index_select(concat(outputs, 0), 0, keep)), 0, 1);
+  r.norms = index_select(norms, 0, keep);
+  r.images = index_select(pool.images, 0, keep);
   return r;
 }
 
