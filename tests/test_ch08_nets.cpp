@@ -182,6 +182,73 @@ TEST_CASE("ch08: the InfoGAN MNIST nets (fc_hidden): a fully connected layer in 
   CHECK(pgan.generator->generate(Var(sample_latent(pn.latent, 3, rng).z)).shape() == Shape{3, 1, 28, 28});
 }
 
+TEST_CASE("ch08: the mapping network (mapping_layers): noise through LeakyReLU layers, codes around it") {
+  GanNetConfig c = small_dcgan();
+  c.latent.categorical = 3, c.latent.continuous = 1, c.dtype = DType::f64;
+  c.mapping_layers = 2, c.mapping_width = 5;
+  GanGenerator G(c);
+  G.eval();  // batch norm's running statistics: each row on its own
+  // The net behind the mapping is the net of a G whose noise is the mapping's width: same weights.
+  GanNetConfig plain = c;
+  plain.mapping_layers = 0, plain.latent.noise = 5;
+  GanGenerator P(plain);
+  P.eval();
+  std::vector<std::string> mapping_names;
+  for (const auto& [name, p] : G.named_parameters())
+    if (name.rfind("mapping.", 0) == 0) mapping_names.push_back(name);
+  REQUIRE(mapping_names.size() == 4);  // two Linear layers, weight and bias
+  std::map<std::string, Tensor> sd = G.state_dict();
+  const Tensor W1 = sd.at(mapping_names[0]), b1 = sd.at(mapping_names[1]);
+  const Tensor W2 = sd.at(mapping_names[2]), b2 = sd.at(mapping_names[3]);
+  CHECK(W1.shape() == Shape{5, 8});
+  CHECK(W2.shape() == Shape{5, 5});
+  for (const auto& [name, p] : P.named_parameters()) check_close(sd.at("net." + name.substr(name.find('.') + 1)), p.data(), 0, 0);
+  Generator rng(4);
+  const Tensor z = sample_latent(c.latent, 6, rng, DType::f64).z;
+  auto leaky = [](const Tensor& t) { return maximum(t, t * 0.2); };
+  const Tensor h = leaky(matmul(leaky(matmul(z.slice(1, 0, 8), W1.t()) + b1), W2.t()) + b2);
+  NoGradGuard ng;
+  check_close(G.generate(Var(z)).data(), P.generate(Var(concat({h, z.slice(1, 8, 12)}, 1))).data(), 1e-12, 1e-10);
+  CHECK(G.describe().find("mapping 2 x 5") != std::string::npos);
+  // Off: no mapping in the state dict (checkpoints of earlier nets still load); BEGAN's decoder never has one.
+  for (const auto& [name, t] : P.state_dict()) CHECK(name.find("mapping") == std::string::npos);
+  GanNetConfig ae = small_dcgan();
+  ae.autoencoder = true, ae.d_batch_norm = false, ae.mapping_layers = 3;
+  GanDiscriminator D(ae);
+  for (const auto& [name, t] : D.state_dict()) CHECK(name.find("mapping") == std::string::npos);
+  c.mapping_layers = -1;
+  check_error([&] { GanGenerator bad(c); }, {"GanNetConfig", "mapping_layers must be >= 0", "-1"});
+  c.mapping_layers = 1, c.mapping_width = 0;
+  check_error([&] { GanGenerator bad(c); }, {"GanNetConfig", "mapping_width >= 1", "0"});
+}
+
+TEST_CASE("ch08: gradients through the mapping network, float64, every element of z and the mapping's weights") {
+  GanNetConfig c = latent::test::tiny_mlp_gan(3, 2, 7, true);
+  c.mapping_layers = 2, c.mapping_width = 4;
+  GanGenerator G(c);
+  std::vector<std::pair<std::string, Var>> params = G.named_parameters();
+  Var W1 = params[0].second;  // the mapping's first weight
+  REQUIRE(params[0].first.rfind("mapping.", 0) == 0);
+  const Tensor r = latent::test::rand64({4, 3}, 9);  // a fixed linear read-out of G's output
+  const Tensor z0 = latent::test::rand64({4, 2}, 8, -2, 2);
+  CHECK_GRAD([&](const std::vector<Var>& v) { return sum(G.generate(v[0]) * Var(r)); }, {z0});
+  // The mapping's first weight, element by element against central differences.
+  auto loss = [&] { return sum(G.generate(Var(z0)) * Var(r)); };
+  const Tensor analytic = grad({loss()}, {W1})[0].data();
+  Tensor& w = W1.node()->value;
+  const double h = 1e-6;
+  for (int64_t i = 0; i < w.size(0); ++i)
+    for (int64_t j = 0; j < w.size(1); ++j) {
+      const double keep = w.at({i, j});
+      w.set({i, j}, keep + h);
+      const double up = loss().data().item();
+      w.set({i, j}, keep - h);
+      const double down = loss().data().item();
+      w.set({i, j}, keep);
+      CHECK(analytic.at({i, j}) == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1));
+    }
+}
+
 TEST_CASE("ch08: BEGAN's autoencoder discriminator scores by reconstruction error and k_t moves") {
   GanNetConfig c = small_dcgan();
   c.autoencoder = true, c.began_code = 8;

@@ -24,6 +24,7 @@ Setting setting_for(bool quick) {
     s.ring_mbstd_losses = {GanLoss::non_saturating};
     s.ring_mbstd_decay_losses = {GanLoss::non_saturating};
     s.width = 32, s.epochs = 10, s.batch = 32, s.lr = s.lr_g = 5e-4;
+    s.mapping_layers = 4;
     s.g_average = 0.99;  // 620 G steps in all: average over about the last 100
     s.eval_images = 500, s.ssim_pairs = 1000;
     s.side_epochs = 8;
@@ -43,6 +44,7 @@ Setting setting_for(bool quick) {
   s.ring_mbstd_decay_losses = {GanLoss::minimax, GanLoss::non_saturating, GanLoss::least_squares};
   s.width = 64, s.epochs = 10, s.batch = 64;
   s.fc_hidden = 1024, s.lr = 2e-4, s.lr_g = 1e-3;
+  s.mapping_layers = 4;  // its weight average reached IS 9.36 after 3 epochs in a probe, against 8.72 without (docs/08)
   s.eval_images = 10000, s.ssim_pairs = 10000;
   s.side_epochs = 5;
   s.selfcond_clusters = 100, s.selfcond_epochs = 10;  // the main DCGAN's budget

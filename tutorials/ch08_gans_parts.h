@@ -42,6 +42,9 @@ struct Setting {
   // DCGAN's G learning rate (Chen et al.'s 1e-3 in the full run; InfoGAN always uses theirs).
   int64_t fc_hidden = 0;
   double lr_g = 2e-4;
+  // The main DCGAN's G: a mapping network of this many layers (gan_nets.h, mapping_layers;
+  // 512 wide) between z and the net. 0: none.
+  int64_t mapping_layers = 0;
   // The main DCGAN also keeps an exponential moving average of G's weights with this β
   // (Yazıcı et al. 2019; update_average in gan_tricks.h) and scores it beside G.
   double g_average = 0.999;

@@ -100,6 +100,8 @@ void validate(const GanNetConfig& c) {
   need(c.fc_hidden >= 0, "fc_hidden must be >= 0, got " + str(c.fc_hidden));
   need(c.fc_hidden == 0 || c.arch == GanArch::dcgan,
        "fc_hidden is for the dcgan nets (an mlp sets its layers with hidden and hidden_layers), got " + str(c.fc_hidden));
+  need(c.mapping_layers >= 0 && c.mapping_width >= 1, "mapping_layers must be >= 0 and mapping_width >= 1, got " +
+                                                       str(c.mapping_layers) + ", " + str(c.mapping_width));
   need(c.mbd_kernels >= 0 && c.mbd_dims >= 1, "mbd_kernels must be >= 0 and mbd_dims >= 1");
   need(!(c.spectral_norm && c.equalized_lr),
        "spectral_norm and equalized_lr both rescale D's weights at run time; choose one");
@@ -127,7 +129,19 @@ void check_images(const std::string& op, const Var& x, int64_t channels) {
 GanGenerator::GanGenerator(const GanNetConfig& c) : cfg_(c) {
   validate(c);
   LayerMaker mk{c, Generator(c.seed)};
-  const int64_t in = c.latent.input_dim() + c.latent.classes;
+  if (c.mapping_layers > 0) {  // its own stream, so that the net's weights stay those of the same seed without it
+    Generator gm(c.seed ^ 0x94d049bb133111ebULL);
+    mapping_ = register_module("mapping", std::make_shared<nn::Sequential>());
+    for (int64_t i = 0, width = c.latent.noise; i < c.mapping_layers; ++i, width = c.mapping_width) {
+      auto l = nn::make<nn::Linear>(width, c.mapping_width, true);
+      nn::init::he_normal(l->weight, (double)width, &gm);  // no batch norm here to fix the scale
+      nn::init::constant(l->bias, 0);
+      mapping_->push_back(l);
+      mapping_->push_back(nn::make<nn::LeakyReLU>(0.2));
+    }
+  }
+  const int64_t noise_out = c.mapping_layers > 0 ? c.mapping_width : c.latent.noise;
+  const int64_t in = noise_out + c.latent.code_dim() + c.latent.classes;
   std::vector<ModulePtr> L;
   auto normalise = [&](int64_t ch, bool spatial) {
     if (c.pixel_norm) L.push_back(nn::make<PixelNorm>());
@@ -185,12 +199,19 @@ Var GanGenerator::generate(const Var& z, const Tensor& y) {
     fail("GanGenerator", "expects z [N," + str(want) + "] (noise " + str(cfg_.latent.noise) + " + codes " +
                              str(cfg_.latent.code_dim()) + "), got " + shape_str(z.shape()));
   const Tensor oh = label_one_hot("GanGenerator", y, z.size(0), cfg_.latent.classes, z.dtype());
-  return (*net_)(oh.defined() ? concat({z, Var(oh)}, 1) : z);
+  Var h = z;
+  if (mapping_) {  // the noise through the mapping; the codes join after it
+    const int64_t nz = cfg_.latent.noise;
+    h = (*mapping_)(slice(z, 1, 0, nz));
+    if (want > nz) h = concat({h, slice(z, 1, nz, want)}, 1);
+  }
+  return (*net_)(oh.defined() ? concat({h, Var(oh)}, 1) : h);
 }
 
 std::string GanGenerator::describe() const {
   return std::string(cfg_.arch == GanArch::mlp ? "MLP" : "DCGAN") + " generator (" +
-         str(cfg_.latent.input_dim() + cfg_.latent.classes) + " inputs)";
+         str(cfg_.latent.input_dim() + cfg_.latent.classes) + " inputs" +
+         (mapping_ ? ", mapping " + str(cfg_.mapping_layers) + " x " + str(cfg_.mapping_width) : std::string()) + ")";
 }
 
 // ---- discriminator ----
@@ -246,6 +267,7 @@ GanDiscriminator::GanDiscriminator(const GanNetConfig& c) : cfg_(c) {
     // normalised by its own statistics and judged differently from the same image among
     // varied ones. BEGAN itself uses no batch norm (Berthelot et al. 2017, model architecture).
     dc.g_batch_norm = c.d_batch_norm;
+    dc.mapping_layers = 0;  // G's switch, not the decoder's
     decoder_ = register_module("decoder", std::make_shared<GanGenerator>(dc));
   } else {
     head_ = register_module("head", mk.linear(head_in, 1, c.arch == GanArch::mlp));

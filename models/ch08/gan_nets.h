@@ -69,6 +69,12 @@ struct GanNetConfig {
   // One more hidden layer in each net (the plain G's ConvT(nz→2w, 7) on a 1x1 input is already
   // the second Linear). A BEGAN decoder, being a generator of the same config, gets it too.
   int64_t fc_hidden = 0;
+  // G: a mapping network before the net (Karras et al. 2019, StyleGAN §2): the noise z goes
+  // through mapping_layers × [Linear(mapping_width) → LeakyReLU(0.2)] (He init), and the net
+  // takes that instead of z. A fixed N(0, I) is one round cloud; the mapping lets G warp it, so
+  // the regions that draw each digit can be pulled apart before the image is made. InfoGAN's
+  // codes and a cGAN's label skip it and join after. 0: off (and no mapping in the state dict).
+  int64_t mapping_layers = 0, mapping_width = 512;
   Conditioning conditioning = Conditioning::concat;  // how D sees y (latent.classes > 0)
   double leaky_slope = 0.2;    // D's LeakyReLU
   bool g_batch_norm = true;    // dcgan G (Radford et al.); mlp G uses none either way
@@ -134,6 +140,7 @@ class GanGenerator : public GeneratorNet {
 
  private:
   GanNetConfig cfg_;
+  std::shared_ptr<nn::Sequential> mapping_;  // only with cfg_.mapping_layers > 0
   std::shared_ptr<nn::Sequential> net_;
 };
 
