@@ -116,7 +116,7 @@ TEST_CASE("ch08: Jacobian rejection refuses a bad fraction, probe count, z or a 
   check_error([&] { jacobian_norms(C, zeros({4, 2}, DType::f64), 1, g); }, {"jacobian_norms", "unconditional"});
 }
 
-TEST_CASE("ch08: keep_smallest_norms picks from a prefix of one draw, as a separate rejection would") {
+TEST_CASE("ch08: keep_smallest_norms keeps the n smallest norms of a prefix of one draw, with their own images") {
   GanGenerator G(tiny_mlp_gan(3, 2, 5, true));
   Generator g(13);
   const RejectionSample pool = sample_images_jacobian_rejection(G, 12, 0.0, g, 2);
@@ -136,6 +136,9 @@ TEST_CASE("ch08: keep_smallest_norms picks from a prefix of one draw, as a separ
   CHECK(r.threshold == pool.norms.at({order[4]}));
   CHECK(rejection_draws(10000, 0.1) == 11112);
   CHECK(rejection_draws(10000, 0.2) == 12500);
+  CHECK(rejection_draws(10000000, 0.9) == 100000000);
+  check_error([&] { rejection_draws(0, 0.1); }, {"rejection_draws", "n must be >= 1, got 0"});
+  check_error([&] { rejection_draws(5, 1.0); }, {"rejection_draws", "reject must be in [0, 0.99], got 1"});
   check_error([&] { keep_smallest_norms(pool, 13, 5); }, {"keep_smallest_norms", "prefix must be in [1, 12], got 13"});
   check_error([&] { keep_smallest_norms(pool, 8, 9); }, {"keep_smallest_norms", "n must be in [1, prefix = 8], got 9"});
   check_error([&] { keep_smallest_norms(RejectionSample{}, 1, 1); }, {"keep_smallest_norms", "float64 norms", "(undefined)"});

@@ -210,6 +210,16 @@ TEST_CASE("ch08: the mapping network (mapping_layers): noise through LeakyReLU l
   NoGradGuard ng;
   check_close(G.generate(Var(z)).data(), P.generate(Var(concat({h, z.slice(1, 8, 12)}, 1))).data(), 1e-12, 1e-10);
   CHECK(G.describe().find("mapping 2 x 5") != std::string::npos);
+  // A cGAN's label joins after the mapping as well.
+  GanNetConfig cc = c;
+  cc.latent.classes = 4;
+  GanGenerator CG(cc);
+  GanNetConfig cp = plain;
+  cp.latent.classes = 4;
+  GanGenerator CP(cp);
+  CG.eval(), CP.eval();
+  const Tensor y = from_vector_i({0, 3, 1, 2, 2, 0}, {6});
+  CHECK(max(abs(CG.generate(Var(z), y).data() - CP.generate(Var(concat({h, z.slice(1, 8, 12)}, 1)), y).data())).item() < 1e-12);
   // Off: no mapping in the state dict (checkpoints of earlier nets still load); BEGAN's decoder never has one.
   for (const auto& [name, t] : P.state_dict()) CHECK(name.find("mapping") == std::string::npos);
   GanNetConfig ae = small_dcgan();
@@ -217,20 +227,21 @@ TEST_CASE("ch08: the mapping network (mapping_layers): noise through LeakyReLU l
   GanDiscriminator D(ae);
   for (const auto& [name, t] : D.state_dict()) CHECK(name.find("mapping") == std::string::npos);
   c.mapping_layers = -1;
-  check_error([&] { GanGenerator bad(c); }, {"GanNetConfig", "mapping_layers must be >= 0", "-1"});
+  check_error([&] { GanGenerator bad(c); }, {"GanNetConfig", "mapping_layers must be >= 0", "got mapping_layers -1"});
   c.mapping_layers = 1, c.mapping_width = 0;
-  check_error([&] { GanGenerator bad(c); }, {"GanNetConfig", "mapping_width >= 1", "0"});
+  check_error([&] { GanGenerator bad(c); }, {"GanNetConfig", "mapping_width >= 1", "got mapping_layers 1, mapping_width 0"});
 }
 
 TEST_CASE("ch08: gradients through the mapping network, float64, every element of z and the mapping's weights") {
   GanNetConfig c = latent::test::tiny_mlp_gan(3, 2, 7, true);
+  c.latent.continuous = 1;  // a code beside the noise: z's last column skips the mapping
   c.mapping_layers = 2, c.mapping_width = 4;
   GanGenerator G(c);
   std::vector<std::pair<std::string, Var>> params = G.named_parameters();
   Var W1 = params[0].second;  // the mapping's first weight
   REQUIRE(params[0].first.rfind("mapping.", 0) == 0);
   const Tensor r = latent::test::rand64({4, 3}, 9);  // a fixed linear read-out of G's output
-  const Tensor z0 = latent::test::rand64({4, 2}, 8, -2, 2);
+  const Tensor z0 = latent::test::rand64({4, 3}, 8, -2, 2);
   CHECK_GRAD([&](const std::vector<Var>& v) { return sum(G.generate(v[0]) * Var(r)); }, {z0});
   // The mapping's first weight, element by element against central differences.
   auto loss = [&] { return sum(G.generate(Var(z0)) * Var(r)); };

@@ -241,7 +241,9 @@ void latent_walks(Tutorial& T, GanGenerator& G, Scorer& sc) {
 // The main DCGAN: trained epoch by epoch, scored, then its latent space walked.
 void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t seed) {
   const std::string fc = S.fc_hidden > 0 ? " -> fully connected " + count(S.fc_hidden) : "";
-  const std::string map = S.mapping_layers > 0 ? " -> mapping " + count(S.mapping_layers) + " x 512" : "";
+  const std::string map = S.mapping_layers > 0
+                              ? " -> mapping " + count(S.mapping_layers) + " x " + count(GanNetConfig{}.mapping_width)
+                              : "";
   T.step("A DCGAN on MNIST, epoch by epoch",
          "G: z (100)" + map + fc + " -> 7x7 maps -> 14x14 -> 28x28 by transposed convolutions, batch norm and ReLU, tanh out;\n"
          "D: strided convolutions with LeakyReLU (Radford et al. 2016)" + fc + "; width " + count(S.width) + " feature maps.\n" +
@@ -249,8 +251,8 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
                                 "layer in each net than the plain DCGAN.\n"
                               : "") +
              (S.mapping_layers > 0 ? "The mapping (Karras et al. 2019) is a small MLP, LeakyReLU, that lets G warp N(0, I) before\n"
-                                     "drawing: the regions of z that draw each digit can be pulled apart, so fewer samples fall\n"
-                                     "between two digits.\n"
+                                     "drawing. Their argument: the regions of z that draw each digit can then be pulled apart,\n"
+                                     "with little of N(0, I) left between them.\n"
                                    : "") +
              "NS loss, Adam with beta1 0.5 at " + fmt("%g", S.lr) + " for D and " + fmt("%g", S.lr_g) + " for G, batch " +
              count(S.batch) + ". The same 64 z are drawn after every epoch.\n"
@@ -289,7 +291,7 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
   const double dcgan_secs = seconds_since(t0);
   T.say("  " + count(S.epochs) + " epochs in " + fmt("%.0f s", dcgan_secs));
   const std::string net = "width " + count(S.width) + (S.fc_hidden > 0 ? ", fully connected " + count(S.fc_hidden) : "") +
-                          (S.mapping_layers > 0 ? ", mapping " + count(S.mapping_layers) + " x 512" : "");
+                          (S.mapping_layers > 0 ? ", mapping " + count(S.mapping_layers) + " x " + count(GanNetConfig{}.mapping_width) : "");
   T.figure({"DCGAN seconds per epoch", dcgan_secs / (double)S.epochs, "s",
             "PyTorch, the plain DCGAN (no fully connected layers, width 64, full MNIST, training only): 124 at 2 threads "
             "(bench/run_dcgan_race.sh)",

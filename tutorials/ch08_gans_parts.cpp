@@ -24,7 +24,6 @@ Setting setting_for(bool quick) {
     s.ring_mbstd_losses = {GanLoss::non_saturating};
     s.ring_mbstd_decay_losses = {GanLoss::non_saturating};
     s.width = 32, s.epochs = 10, s.batch = 32, s.lr = s.lr_g = 5e-4;
-    s.mapping_layers = 4;
     s.g_average = 0.99;  // 620 G steps in all: average over about the last 100
     s.eval_images = 500, s.ssim_pairs = 1000;
     s.side_epochs = 8;

@@ -53,7 +53,8 @@ struct Setting {
   int64_t eval_images = 500, ssim_pairs = 1000;
   int64_t side_epochs = 5;  // the conditional GAN and InfoGAN
   // The self-conditioned DCGAN (part `selfcond`): a cGAN on this many k-means clusters of the
-  // training images, with the main DCGAN's nets, rates, batch and weight average; 0: skipped.
+  // training images, with the main DCGAN's nets (not its mapping), rates, batch and weight
+  // average; 0: skipped.
   int64_t selfcond_clusters = 0, selfcond_epochs = 0;
   // The MNIST loss table: every loss on the same DCGAN (width table_width) for table_epochs
   // epochs (the same number of D steps each), table_seeds seeds; table_losses empty: skipped.

@@ -24,7 +24,7 @@ void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tens
          "(2020) take labels from clusters instead: here k-means (chapter 03) on the pixels, " + std::to_string(K) +
              " clusters.\nA cGAN learns p(x | cluster y); a sample draws y with the cluster's share of the training\n"
              "images, p(y) = N_y / N, then x, so p(x) = sum_y p(y) p(x | y) still models all of MNIST.\n"
-             "The same nets, rates, batch and weight average as the DCGAN above; D sees y by projection\n"
+             "The same nets (without the mapping), rates, batch and weight average as the DCGAN above; D sees\ny by projection "
              "(Miyato & Koyama 2018), a learned vector per cluster dotted with D's features.");
   auto t0 = std::chrono::steady_clock::now();
   const PseudoLabels clusters = cluster_pseudo_labels(images01, K, seed + 40);
@@ -107,7 +107,7 @@ void self_conditioned(Tutorial& T, const Setting& S, const Tensor& x, const Tens
   T.say("  the weight average, " + std::to_string(S.eval_images) + " samples:\n" + s.str() +
         "\n  LeNet reads the cluster's majority digit in " + fmt("%.1f %%", 100 * agree) + " of them");
   const std::string setting = S.name + ", " + std::to_string(K) + " clusters, " + std::to_string(S.selfcond_epochs) +
-                              " epochs, the DCGAN's nets and rates, weight average b = " + fmt("%g", S.g_average);
+                              " epochs, the DCGAN's nets (no mapping) and rates, weight average b = " + fmt("%g", S.g_average);
   T.figure({"self-conditioned DCGAN, weight average: classifier IS (LeNet)", s.inception_score, "",
             ">= 9.0 (full-setting goal; not an Inception-v3 figure)", setting});
   T.figure({"self-conditioned DCGAN, weight average: Frechet distance (LeNet)", s.frechet_distance, "",

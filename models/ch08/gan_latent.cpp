@@ -165,14 +165,17 @@ Tensor jacobian_norms(GeneratorNet& G, const Tensor& z, int64_t probes, Generato
 }
 
 int64_t rejection_draws(int64_t n, double reject) {
-  return (int64_t)std::ceil((double)n / (1.0 - reject) - 1e-9);  // 1/(1 − 0.9) is 10.000000000000002
+  if (n < 1) fail("rejection_draws", "n must be >= 1, got " + str(n));
+  // Up to 0.99, so that at most 100 n samples are drawn.
+  if (!(reject >= 0 && reject <= 0.99)) fail("rejection_draws", "reject must be in [0, 0.99], got " + num_str(reject));
+  const double want = (double)n / (1.0 - reject);
+  return (int64_t)std::ceil(want * (1 - 1e-12));  // 1/(1 − 0.9) is 10.000000000000002
 }
 
 RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, double reject, Generator& g,
                                                  int64_t probes) {
   const std::string op = "sample_images_jacobian_rejection";
   if (n < 1) fail(op, "n must be >= 1, got " + str(n));
-  // Up to 0.99, so that at most 100 n samples are drawn.
   if (!(reject >= 0 && reject <= 0.99)) fail(op, "reject must be in [0, 0.99], got " + num_str(reject));
   if (probes < 1) fail(op, "probes must be >= 1, got " + str(probes));
   check_unconditional(op, G);
@@ -183,10 +186,11 @@ RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, dou
   for (int64_t i = 0; i < pool.drawn; i += 500) {
     Tensor x;
     norms.push_back(norms_of(G, sample_latent(G.latent(), std::min<int64_t>(500, pool.drawn - i), g, dtype).z, probes, g, &x));
-    outputs.push_back(x);
+    outputs.push_back(clamp(from_pm1(x), 0, 1));  // batch by batch: at most two copies of the images at once
   }
   pool.norms = concat(norms, 0).contiguous();
-  pool.images = clamp(from_pm1(concat(outputs, 0)), 0, 1);
+  pool.images = concat(outputs, 0);
+  outputs.clear();
   return keep_smallest_norms(pool, pool.drawn, n);
 }
 

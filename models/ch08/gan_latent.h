@@ -77,12 +77,13 @@ struct RejectionSample {
 };
 RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, double reject, Generator& g,
                                                  int64_t probes = 8);
-// ⌈n / (1 − reject)⌉: how many z the rejection above draws to keep n.
+// ⌈n / (1 − reject)⌉: how many z the rejection above draws to keep n (n >= 1, reject in [0, 0.99]).
 int64_t rejection_draws(int64_t n, double reject);
 // The n rows with the smallest norms among the first `prefix` rows of a sample, in the order
-// drawn. One draw with reject = 0 then serves several fractions: the sets of
-// sample_images_jacobian_rejection(G, n, r, g) for each r are keep_smallest_norms(pool,
-// rejection_draws(n, r), n), nested in one pool rather than drawn apart.
+// drawn; its `drawn` is then `prefix`, the rows considered. One draw with reject = 0 then serves
+// several fractions r: keep_smallest_norms(pool, rejection_draws(n, r), n) is, in distribution,
+// what sample_images_jacobian_rejection(G, n, r, g) returns, but the sets are nested in one pool
+// rather than drawn apart (not the same rows as separate calls, whose streams differ).
 RejectionSample keep_smallest_norms(const RejectionSample& pool, int64_t prefix, int64_t n);
 // The same written as a PNG grid with `cols` columns (nn/image.h). Images of 784 values
 // ([N, 784]) are shown as 28x28.

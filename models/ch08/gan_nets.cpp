@@ -100,8 +100,8 @@ void validate(const GanNetConfig& c) {
   need(c.fc_hidden >= 0, "fc_hidden must be >= 0, got " + str(c.fc_hidden));
   need(c.fc_hidden == 0 || c.arch == GanArch::dcgan,
        "fc_hidden is for the dcgan nets (an mlp sets its layers with hidden and hidden_layers), got " + str(c.fc_hidden));
-  need(c.mapping_layers >= 0 && c.mapping_width >= 1, "mapping_layers must be >= 0 and mapping_width >= 1, got " +
-                                                       str(c.mapping_layers) + ", " + str(c.mapping_width));
+  need(c.mapping_layers >= 0 && c.mapping_width >= 1, "mapping_layers must be >= 0 and mapping_width >= 1, got mapping_layers " +
+                                                       str(c.mapping_layers) + ", mapping_width " + str(c.mapping_width));
   need(c.mbd_kernels >= 0 && c.mbd_dims >= 1, "mbd_kernels must be >= 0 and mbd_dims >= 1");
   need(!(c.spectral_norm && c.equalized_lr),
        "spectral_norm and equalized_lr both rescale D's weights at run time; choose one");
@@ -129,7 +129,9 @@ void check_images(const std::string& op, const Var& x, int64_t channels) {
 GanGenerator::GanGenerator(const GanNetConfig& c) : cfg_(c) {
   validate(c);
   LayerMaker mk{c, Generator(c.seed)};
-  if (c.mapping_layers > 0) {  // its own stream, so that the net's weights stay those of the same seed without it
+  // The mapping draws from its own stream: the net behind it has the weights of a G whose noise is
+  // mapping_width (not those of this config without a mapping, whose first layer is narrower).
+  if (c.mapping_layers > 0) {
     Generator gm(c.seed ^ 0x94d049bb133111ebULL);
     mapping_ = register_module("mapping", std::make_shared<nn::Sequential>());
     for (int64_t i = 0, width = c.latent.noise; i < c.mapping_layers; ++i, width = c.mapping_width) {

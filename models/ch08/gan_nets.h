@@ -73,7 +73,8 @@ struct GanNetConfig {
   // through mapping_layers × [Linear(mapping_width) → LeakyReLU(0.2)] (He init), and the net
   // takes that instead of z. A fixed N(0, I) is one round cloud; the mapping lets G warp it, so
   // the regions that draw each digit can be pulled apart before the image is made. InfoGAN's
-  // codes and a cGAN's label skip it and join after. 0: off (and no mapping in the state dict).
+  // codes and a cGAN's label skip it and join after. Plain Linear layers even with equalized_lr.
+  // 0: off (and no mapping in the state dict).
   int64_t mapping_layers = 0, mapping_width = 512;
   Conditioning conditioning = Conditioning::concat;  // how D sees y (latent.classes > 0)
   double leaky_slope = 0.2;    // D's LeakyReLU
