@@ -232,6 +232,34 @@ TEST_CASE("ch08: the mapping network (mapping_layers): noise through LeakyReLU l
   check_error([&] { GanGenerator bad(c); }, {"GanNetConfig", "mapping_width >= 1", "got mapping_layers 1, mapping_width 0"});
 }
 
+TEST_CASE("ch08: mapping_lr_scale: the same function at the start, m times the step on the mapping's weights") {
+  GanNetConfig c = latent::test::tiny_mlp_gan(3, 2, 7, true);
+  c.mapping_layers = 2, c.mapping_width = 4;
+  GanNetConfig slow = c;
+  slow.mapping_lr_scale = 0.1;
+  GanGenerator G(c), S(slow);
+  const Tensor z = latent::test::rand64({5, 2}, 3);
+  {
+    NoGradGuard ng;
+    check_close(S.generate(Var(z)).data(), G.generate(Var(z)).data(), 1e-7, 1e-6);  // V is drawn in float32
+  }
+  // The first mapping layer's effective weight W = m·V before and after one Adam step on the same loss.
+  auto effective = [](GanGenerator& net, double m) { return net.named_parameters()[0].second.data() * m; };
+  auto step = [&](GanGenerator& net) {
+    nn::Adam opt(net.parameters(), 1e-3);
+    sum(square(net.generate(Var(z)))).backward();
+    opt.step();
+  };
+  const Tensor g0 = effective(G, 1.0), s0 = effective(S, 0.1);
+  step(G), step(S);
+  const Tensor dg = effective(G, 1.0) - g0, ds = effective(S, 0.1) - s0;
+  // Adam's first step moves each trained value by about lr: V by 1e-3, so W by m·1e-3.
+  CHECK(max(abs(dg)).item() == doctest::Approx(1e-3).epsilon(0.01));
+  CHECK(max(abs(ds)).item() == doctest::Approx(1e-4).epsilon(0.01));
+  slow.mapping_lr_scale = 0;
+  check_error([&] { GanGenerator bad(slow); }, {"GanNetConfig", "mapping_lr_scale must be in (0, 1], got 0"});
+}
+
 TEST_CASE("ch08: gradients through the mapping network, float64, every element of z and the mapping's weights") {
   GanNetConfig c = latent::test::tiny_mlp_gan(3, 2, 7, true);
   c.latent.continuous = 1;  // a code beside the noise: z's last column skips the mapping

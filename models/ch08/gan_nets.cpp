@@ -102,6 +102,7 @@ void validate(const GanNetConfig& c) {
        "fc_hidden is for the dcgan nets (an mlp sets its layers with hidden and hidden_layers), got " + str(c.fc_hidden));
   need(c.mapping_layers >= 0 && c.mapping_width >= 1, "mapping_layers must be >= 0 and mapping_width >= 1, got mapping_layers " +
                                                        str(c.mapping_layers) + ", mapping_width " + str(c.mapping_width));
+  need(c.mapping_lr_scale > 0 && c.mapping_lr_scale <= 1, "mapping_lr_scale must be in (0, 1], got " + num_str(c.mapping_lr_scale));
   need(c.mbd_kernels >= 0 && c.mbd_dims >= 1, "mbd_kernels must be >= 0 and mbd_dims >= 1");
   need(!(c.spectral_norm && c.equalized_lr),
        "spectral_norm and equalized_lr both rescale D's weights at run time; choose one");
@@ -134,10 +135,12 @@ GanGenerator::GanGenerator(const GanNetConfig& c) : cfg_(c) {
   if (c.mapping_layers > 0) {
     Generator gm(c.seed ^ 0x94d049bb133111ebULL);
     mapping_ = register_module("mapping", std::make_shared<nn::Sequential>());
+    const double m = c.mapping_lr_scale;
     for (int64_t i = 0, width = c.latent.noise; i < c.mapping_layers; ++i, width = c.mapping_width) {
-      auto l = nn::make<nn::Linear>(width, c.mapping_width, true);
-      nn::init::he_normal(l->weight, (double)width, &gm);  // no batch norm here to fix the scale
-      nn::init::constant(l->bias, 0);
+      // W = m·V (gan_tricks.h's EqualizedLinear with gain m·√fan_in), V ~ N(0, He²/m²): W starts
+      // at He's N(0, 2/fan_in), as there is no batch norm here to fix the scale.
+      auto l = nn::make<EqualizedLinear>(width, c.mapping_width, true, m * std::sqrt((double)width), DType::f32, &gm);
+      l->weight.node()->value = l->weight.data() * (std::sqrt(2.0 / (double)width) / m);
       mapping_->push_back(l);
       mapping_->push_back(nn::make<nn::LeakyReLU>(0.2));
     }

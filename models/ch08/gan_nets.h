@@ -76,6 +76,10 @@ struct GanNetConfig {
   // codes and a cGAN's label skip it and join after. Plain Linear layers even with equalized_lr.
   // 0: off (and no mapping in the state dict).
   int64_t mapping_layers = 0, mapping_width = 512;
+  // The mapping's weights learn this much slower than the rest of G: each is W = m·V with V
+  // trained and m = mapping_lr_scale, so Adam's step on W is m times its step on V (Karras et al.
+  // 2019 use 0.01). The biases train at the full rate. 1: plain He-initialised Linear layers.
+  double mapping_lr_scale = 1.0;
   Conditioning conditioning = Conditioning::concat;  // how D sees y (latent.classes > 0)
   double leaky_slope = 0.2;    // D's LeakyReLU
   bool g_batch_norm = true;    // dcgan G (Radford et al.); mlp G uses none either way
