@@ -73,12 +73,12 @@ struct GanNetConfig {
   // through mapping_layers × [Linear(mapping_width) → LeakyReLU(0.2)] (He init), and the net
   // takes that instead of z. A fixed N(0, I) is one round cloud; the mapping lets G warp it, so
   // the regions that draw each digit can be pulled apart before the image is made. InfoGAN's
-  // codes and a cGAN's label skip it and join after. Plain Linear layers even with equalized_lr.
-  // 0: off (and no mapping in the state dict).
+  // codes and a cGAN's label skip it and join after. equalized_lr leaves it alone (its scale is
+  // mapping_lr_scale's). 0: off (and no mapping in the state dict).
   int64_t mapping_layers = 0, mapping_width = 512;
   // The mapping's weights learn this much slower than the rest of G: each is W = m·V with V
   // trained and m = mapping_lr_scale, so Adam's step on W is m times its step on V (Karras et al.
-  // 2019 use 0.01). The biases train at the full rate. 1: plain He-initialised Linear layers.
+  // 2019 use 0.01). The biases train at the full rate. 1: W = V, plain He-initialised layers.
   double mapping_lr_scale = 1.0;
   Conditioning conditioning = Conditioning::concat;  // how D sees y (latent.classes > 0)
   double leaky_slope = 0.2;    // D's LeakyReLU
