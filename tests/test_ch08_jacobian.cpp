@@ -143,3 +143,14 @@ TEST_CASE("ch08: keep_smallest_norms keeps the n smallest norms of a prefix of o
   check_error([&] { keep_smallest_norms(pool, 8, 9); }, {"keep_smallest_norms", "n must be in [1, prefix = 8], got 9"});
   check_error([&] { keep_smallest_norms(RejectionSample{}, 1, 1); }, {"keep_smallest_norms", "float64 norms", "(undefined)"});
 }
+
+TEST_CASE("ch08: order_by_norm ranks the first rows by norm, equal norms in the order drawn") {
+  const Tensor norms = from_vector({3.0, 1.0, 2.0, 1.0, 0.5, 9.0}, {6}, DType::f64);
+  CHECK(order_by_norm(norms, 6) == std::vector<int64_t>{4, 1, 3, 2, 0, 5});
+  CHECK(order_by_norm(norms, 4) == std::vector<int64_t>{1, 3, 2, 0});  // row 4 is past the count
+  CHECK(order_by_norm(norms, 0).empty());
+  CHECK(order_by_norm(norms.slice(0, 1, 6, 2), 3) == std::vector<int64_t>{0, 1, 2});  // a strided view: 1, 1, 9
+  check_error([&] { order_by_norm(norms, 7); }, {"order_by_norm", "count must be in [0, 6], got 7"});
+  check_error([&] { order_by_norm(norms.to(DType::f32), 2); }, {"order_by_norm", "float64 norms [N]", "float32 [6]"});
+  check_error([&] { order_by_norm(Tensor(), 2); }, {"order_by_norm", "(undefined)"});
+}

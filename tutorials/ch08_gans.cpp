@@ -240,10 +240,13 @@ void latent_walks(Tutorial& T, GanGenerator& G, Scorer& sc) {
 
 // The main DCGAN: trained epoch by epoch, scored, then its latent space walked.
 void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t seed) {
+  MnistGan setup = mnist_setup(GanLoss::non_saturating, S.width, seed + 1);
+  setup.net.fc_hidden = S.fc_hidden;
+  setup.net.mapping_layers = S.mapping_layers;
+  setup.train.lr_d = S.lr, setup.train.lr_g = S.lr_g;
   const std::string fc = S.fc_hidden > 0 ? " -> fully connected " + count(S.fc_hidden) : "";
-  const std::string map = S.mapping_layers > 0
-                              ? " -> mapping " + count(S.mapping_layers) + " x " + count(GanNetConfig{}.mapping_width)
-                              : "";
+  const std::string mapping = S.mapping_layers > 0 ? "mapping " + count(S.mapping_layers) + " x " + count(setup.net.mapping_width) : "";
+  const std::string map = S.mapping_layers > 0 ? " -> " + mapping : "";
   T.step("A DCGAN on MNIST, epoch by epoch",
          "G: z (100)" + map + fc + " -> 7x7 maps -> 14x14 -> 28x28 by transposed convolutions, batch norm and ReLU, tanh out;\n"
          "D: strided convolutions with LeakyReLU (Radford et al. 2016)" + fc + "; width " + count(S.width) + " feature maps.\n" +
@@ -259,10 +262,6 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
              "Beside G, an average of its weights, a <- b a + (1 - b) w after every G step with b = " +
              fmt("%g", S.g_average) + " (Yazici\net al. 2019): the players circle an equilibrium rather than "
              "settle on it, and the average sits nearer\nthe centre. Training goes on with G; only sampling uses the average.");
-  MnistGan setup = mnist_setup(GanLoss::non_saturating, S.width, seed + 1);
-  setup.net.fc_hidden = S.fc_hidden;
-  setup.net.mapping_layers = S.mapping_layers;
-  setup.train.lr_d = S.lr, setup.train.lr_g = S.lr_g;
   Gan gan(setup.net);
   GanGenerator average(setup.net);
   average.load_state_dict(gan.generator->state_dict());
@@ -291,7 +290,7 @@ void dcgan(Tutorial& T, const Setting& S, const Tensor& X, Scorer& sc, uint64_t 
   const double dcgan_secs = seconds_since(t0);
   T.say("  " + count(S.epochs) + " epochs in " + fmt("%.0f s", dcgan_secs));
   const std::string net = "width " + count(S.width) + (S.fc_hidden > 0 ? ", fully connected " + count(S.fc_hidden) : "") +
-                          (S.mapping_layers > 0 ? ", mapping " + count(S.mapping_layers) + " x " + count(GanNetConfig{}.mapping_width) : "");
+                          (S.mapping_layers > 0 ? ", " + mapping : "");
   T.figure({"DCGAN seconds per epoch", dcgan_secs / (double)S.epochs, "s",
             "PyTorch, the plain DCGAN (no fully connected layers, width 64, full MNIST, training only): 124 at 2 threads "
             "(bench/run_dcgan_race.sh)",

@@ -27,9 +27,7 @@ void between_digits(Tutorial& T, const Setting& S, GeneratorNet& G, Scorer& sc, 
       sample_images_jacobian_rejection(G, rejection_draws(S.eval_images, fractions[1]), 0.0, gj);
   const int64_t n = S.eval_images;
   const Tensor confidence = max(sc.net.run(pool.images.slice(0, 0, n)).probs.to(DType::f64), {1});
-  std::vector<int64_t> order((size_t)n);
-  for (int64_t i = 0; i < n; ++i) order[(size_t)i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return pool.norms.at({a}) < pool.norms.at({b}); });
+  const std::vector<int64_t> order = order_by_norm(pool.norms, n);
   std::string line = "  doubtful samples by tenth of ||J||, smallest first:";
   for (int64_t d = 0; d < 10; ++d) {
     const int64_t lo = d * n / 10, hi = (d + 1) * n / 10;

@@ -164,23 +164,24 @@ Tensor jacobian_norms(GeneratorNet& G, const Tensor& z, int64_t probes, Generato
   return norms_of(G, z, probes, g, nullptr);
 }
 
-int64_t rejection_draws(int64_t n, double reject) {
-  if (n < 1) fail("rejection_draws", "n must be >= 1, got " + str(n));
+// rejection_draws with the caller's name in its errors.
+static int64_t draws_for(const std::string& op, int64_t n, double reject) {
+  if (n < 1) fail(op, "n must be >= 1, got " + str(n));
   // Up to 0.99, so that at most 100 n samples are drawn.
-  if (!(reject >= 0 && reject <= 0.99)) fail("rejection_draws", "reject must be in [0, 0.99], got " + num_str(reject));
+  if (!(reject >= 0 && reject <= 0.99)) fail(op, "reject must be in [0, 0.99], got " + num_str(reject));
   const double want = (double)n / (1.0 - reject);
   return (int64_t)std::ceil(want * (1 - 1e-12));  // 1/(1 − 0.9) is 10.000000000000002
 }
 
+int64_t rejection_draws(int64_t n, double reject) { return draws_for("rejection_draws", n, reject); }
+
 RejectionSample sample_images_jacobian_rejection(GeneratorNet& G, int64_t n, double reject, Generator& g,
                                                  int64_t probes) {
   const std::string op = "sample_images_jacobian_rejection";
-  if (n < 1) fail(op, "n must be >= 1, got " + str(n));
-  if (!(reject >= 0 && reject <= 0.99)) fail(op, "reject must be in [0, 0.99], got " + num_str(reject));
+  RejectionSample pool;
+  pool.drawn = draws_for(op, n, reject);
   if (probes < 1) fail(op, "probes must be >= 1, got " + str(probes));
   check_unconditional(op, G);
-  RejectionSample pool;
-  pool.drawn = rejection_draws(n, reject);
   const DType dtype = dtype_of(G);
   std::vector<Tensor> outputs, norms;  // kept batch by batch: G runs once per z
   for (int64_t i = 0; i < pool.drawn; i += 500) {
@@ -205,19 +206,31 @@ RejectionSample keep_smallest_norms(const RejectionSample& pool, int64_t prefix,
   if (prefix < 1 || prefix > size) fail(op, "prefix must be in [1, " + str(size) + "], got " + str(prefix));
   if (n < 1 || n > prefix) fail(op, "n must be in [1, prefix = " + str(prefix) + "], got " + str(n));
   const Tensor norms = pool.norms.contiguous();
-  const double* p = norms.data<double>();
-  std::vector<int64_t> order(prefix);
-  for (int64_t i = 0; i < prefix; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[a] < p[b]; });
+  std::vector<int64_t> order = order_by_norm(norms, prefix);
   order.resize(n);
   RejectionSample r;
   r.drawn = prefix;
-  r.threshold = p[order.back()];
+  r.threshold = norms.data<double>()[order.back()];
   std::sort(order.begin(), order.end());  // back to the order drawn
   const Tensor keep = from_vector_i(order, {n});
   r.norms = index_select(norms, 0, keep);
   r.images = index_select(pool.images, 0, keep);
   return r;
+}
+
+std::vector<int64_t> order_by_norm(const Tensor& norms, int64_t count) {
+  if (!norms.defined() || norms.dim() != 1 || norms.dtype() != DType::f64)
+    fail("order_by_norm", "needs float64 norms [N], got " +
+                              (norms.defined() ? std::string(dtype_name(norms.dtype())) + " " + shape_str(norms.shape())
+                                               : std::string("(undefined)")));
+  if (count < 0 || count > norms.numel())
+    fail("order_by_norm", "count must be in [0, " + str(norms.numel()) + "], got " + str(count));
+  const Tensor c = norms.contiguous();
+  const double* p = c.data<double>();
+  std::vector<int64_t> order((size_t)count);
+  for (int64_t i = 0; i < count; ++i) order[(size_t)i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[a] < p[b]; });
+  return order;
 }
 
 void write_sample_grid(const std::string& path, GeneratorNet& G, const Tensor& z, const Tensor& y, int64_t cols,

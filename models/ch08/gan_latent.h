@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "models/ch08/gan_nets.h"
 #include "tensor/random.h"
@@ -85,6 +86,10 @@ int64_t rejection_draws(int64_t n, double reject);
 // what sample_images_jacobian_rejection(G, n, r, g) returns, but the sets are nested in one pool
 // rather than drawn apart (not the same rows as separate calls, whose streams differ).
 RejectionSample keep_smallest_norms(const RejectionSample& pool, int64_t prefix, int64_t n);
+// The row indices 0 … count − 1 of `norms` (float64 [N]) ordered by norm, smallest first; equal
+// norms keep the order drawn. What keep_smallest_norms sorts by, for a caller that wants every
+// row ranked (the tutorial's doubt per tenth of ‖J‖).
+std::vector<int64_t> order_by_norm(const Tensor& norms, int64_t count);
 // The same written as a PNG grid with `cols` columns (nn/image.h). Images of 784 values
 // ([N, 784]) are shown as 28x28.
 void write_sample_grid(const std::string& path, GeneratorNet& G, const Tensor& z, const Tensor& y, int64_t cols,
