@@ -125,8 +125,8 @@ MnistGan mnist_setup(GanLoss loss, int64_t width, uint64_t seed) {
     case GanLoss::began:  // Berthelot et al. 2017: an autoencoder D, Adam 1e-4, γ = 0.5, λ_k = 0.001
       // Batch norm in the autoencoder (encoder and decoder; reals and fakes are normalised apart)
       // and G at 5x D's rate, as a widely used MNIST BEGAN (hwalsuklee's): a collapsing batch
-      // of fakes is rescaled inside D, so D sees how they differ. Without both, G collapsed onto
-      // one image within the first epoch (docs/08).
+      // of fakes is rescaled inside D, so D sees how they differ. With either alone, G collapsed
+      // onto one or two digits within the first epoch (docs/08).
       m.net.autoencoder = true, m.net.d_batch_norm = true;
       t.lr_d = 1e-4, t.lr_g = 5e-4;
       break;
