@@ -1,5 +1,6 @@
 // Chapter 08 tests, BEGAN's autoencoder discriminator without batch norm: each example is
-// judged alone (the decoder follows D's batch-norm switch), and He initialisation keeps a
+// judged alone (the decoder follows D's batch-norm switch; the MNIST table's BEGAN turns batch
+// norm on on purpose, docs/08), and He initialisation keeps a
 // batch-norm-free net at a usable scale where DCGAN's N(0, 0.02²) shrinks it.
 #include <cmath>
 #include <map>
@@ -15,7 +16,7 @@ using latent::test::small_dcgan;
 TEST_CASE("ch08: BEGAN's D without batch norm scores an image the same among others as among copies of itself") {
   Generator g(7);
   const Tensor x = uniform({6, 1, 28, 28}, -1, 1, DType::f32, &g);
-  // BEGAN's setting turns batch norm off in D, and that includes D's decoder: each example's
+  // With batch norm off in D (d_batch_norm = false), that includes D's decoder: each example's
   // score is then its own, so an image scores the same among five others as among five copies
   // of itself. With batch norm in the decoder, the copies (what a collapsed G makes) would be
   // normalised by their own batch statistics and scored differently (this test then fails).

@@ -102,7 +102,8 @@ void write_panels(const std::string& path, const std::vector<Tensor>& panels) {
   write_png(path, concat(row, 2));
 }
 
-// Per loss, what its paper prescribes; everything else (nets, batch 64, epochs) is shared.
+// Per loss, what its paper prescribes (BEGAN: plus batch norm in D and G at 5x D's rate, which its
+// collapse needed); everything else (nets, batch 64, epochs) is shared.
 MnistGan mnist_setup(GanLoss loss, int64_t width, uint64_t seed) {
   MnistGan m;
   m.net.g_width = m.net.d_width = width;
@@ -300,8 +301,9 @@ void loss_table(Tutorial& T, const Setting& S, const Tensor& x, Scorer& sc) {
   T.step("Seven losses on MNIST (Lucic et al. 2018)",
          "The same DCGAN (width " + std::to_string(S.table_width) + ") and the same number of D steps (" +
              std::to_string(S.table_epochs) + " epochs) for every loss, each with its own paper's optimiser\n"
-             "(mnist_setup), " + std::to_string(S.table_seeds) + " seeds. Lucic et al. found that with enough "
-             "hyperparameter search no loss wins consistently;\ntheir best FIDs are Inception-feature values: "
+             "(mnist_setup; BEGAN with batch norm in its autoencoder and G at 5x D's rate, docs/08), " +
+             std::to_string(S.table_seeds) + " seeds.\nLucic et al. found that with enough "
+             "hyperparameter search no loss wins consistently; their best FIDs are\nInception-feature values: "
              "compare the ranking and the spread, not the numbers.");
   const std::map<GanLoss, double> lucic = {{GanLoss::minimax, 9.8},       {GanLoss::non_saturating, 6.8},
                                            {GanLoss::least_squares, 7.8}, {GanLoss::wasserstein, 6.7},

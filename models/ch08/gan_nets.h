@@ -87,8 +87,8 @@ struct GanNetConfig {
   // dcgan: He et al. 2015's N(0, 2/fan_in) instead of DCGAN's N(0, 0.02²), fan_in counting the
   // inputs each output really sums; for both nets built from this config. Without batch norm
   // to restore the scale, 0.02 shrinks the signal at every layer: BEGAN's six-layer autoencoder
-  // D then outputs one mean image and its gradients vanish (docs/08). mnist_setup sets it for
-  // BEGAN, so its G (which has batch norm) starts from He's scale too.
+  // D then outputs one mean image and its gradients vanish (docs/08). mnist_setup set it for
+  // BEGAN while the table's autoencoder had no batch norm; it has batch norm again now.
   bool he_init = false;
   // BEGAN: D is an autoencoder, body → Linear → code [N, began_code] → a
   // generator-shaped decoder; its score is the per-example L1 reconstruction error.
