@@ -1,16 +1,19 @@
 // Chapter 08 tests, BEGAN's autoencoder discriminator without batch norm: each example is
 // judged alone (the decoder follows D's batch-norm switch; the MNIST table's BEGAN turns batch
 // norm on on purpose, docs/08), and He initialisation keeps a
-// batch-norm-free net at a usable scale where DCGAN's N(0, 0.02²) shrinks it.
+// batch-norm-free net at a usable scale where DCGAN's N(0, 0.02²) shrinks it. Then batch norm in
+// the MLP autoencoder (mlp_batch_norm), which the ring's BEGAN uses, and γ above 1.
 #include <cmath>
 #include <map>
 
 #include "ch08_helpers.h"
 #include "helpers.h"
 #include "models/ch08/gan_train.h"
+#include "models/ch08/ring_toy.h"
 
 using namespace latent;
 using namespace latent::models;
+using latent::test::check_error;
 using latent::test::small_dcgan;
 
 TEST_CASE("ch08: BEGAN's D without batch norm scores an image the same among others as among copies of itself") {
@@ -64,3 +67,75 @@ TEST_CASE("ch08: He init draws each layer at sqrt(2 / fan_in), and keeps a G wit
   CHECK(s_plain < 0.05 * s_he);
 }
 
+
+// Batch-norm layers (their running-mean buffers) in a module.
+int64_t batch_norms(nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& [name, b] : m.named_buffers()) n += name.find("running_mean") != std::string::npos ? 1 : 0;
+  return n;
+}
+
+TEST_CASE("ch08: mlp_batch_norm: batch norm in the MLP D and BEGAN's decoder, in G only if asked, none by default") {
+  RingRun run = ring_setting(GanLoss::began, 0);
+  {  // the plain ring nets (every other row of the ring table) have none, whatever the switches
+    GanGenerator G(run.net);
+    GanDiscriminator D(run.net);
+    CHECK(run.net.g_batch_norm);
+    CHECK(run.net.d_batch_norm);
+    CHECK(batch_norms(G) == 0);
+    CHECK(batch_norms(D) == 0);
+  }
+  use_began_batch_norm(run, 100);
+  GanGenerator G(run.net);
+  GanDiscriminator D(run.net);
+  CHECK(batch_norms(G) == 0);      // g_batch_norm is off
+  CHECK(batch_norms(D) == 2 + 2);  // two hidden layers in the encoder, two in the decoder
+  CHECK(run.batch_size == 128);
+  CHECK(run.train.began_gamma == 4);  // above the paper's (0, 1]: validate accepts it
+  GanNetConfig with_g = run.net;
+  with_g.g_batch_norm = true;
+  GanGenerator G2(with_g);
+  CHECK(batch_norms(G2) == 2);
+  // What batch norm does to BEGAN's score: a point among copies of itself (what a collapsed G
+  // draws) is normalised by that batch's statistics and scored differently than among the ring.
+  // Without batch norm (the same nets otherwise) the point scores the same in both batches.
+  Generator g(5);
+  const Tensor ring = sample_ring(8, g);
+  Tensor copies = ring.slice(0, 0, 1).expand({8, 2}).contiguous() + normal({8, 2}, 0, 1e-3, DType::f32, &g);
+  copies.slice(0, 0, 1).copy_(ring.slice(0, 0, 1));  // the same first point in both batches
+  GanNetConfig off = run.net;
+  off.mlp_batch_norm = false;
+  GanDiscriminator D_off(off);
+  for (GanDiscriminator* d : {&D, &D_off}) {
+    d->train();
+    const double among_ring = d->run(Var(ring)).score.data().at({0, 0});
+    const double among_copies = d->run(Var(copies)).score.data().at({0, 0});
+    MESSAGE(std::string(d == &D ? "batch norm" : "none") << ": score among the ring " << among_ring << ", among near copies "
+                                               << among_copies);
+    if (d == &D) CHECK(std::abs(among_copies - among_ring) > 0.01 * among_ring);
+    else CHECK(among_copies == doctest::Approx(among_ring).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("ch08: BEGAN's gamma above 1 is accepted, 0 and below refused; use_began_batch_norm wants BEGAN") {
+  GanTrainConfig t;
+  t.loss = GanLoss::began;
+  t.began_gamma = 4;
+  validate(t);
+  for (double bad : {0.0, -0.5}) {
+    t.began_gamma = bad;
+    check_error([&] { validate(t); }, {"began_gamma", "> 0"});
+  }
+  RingRun ns = ring_setting(GanLoss::non_saturating, 0);
+  check_error([&] { use_began_batch_norm(ns, 100); }, {"use_began_batch_norm", "BEGAN", "ns"});
+  RingRun b = ring_setting(GanLoss::began, 0);
+  check_error([&] { use_began_batch_norm(b, 0); }, {"use_began_batch_norm", "steps >= 1", "0"});
+  // A short run of the setting trains (the rates decay to 0 at its last step) and stays finite;
+  // the full tour's 30,000 steps are in docs/08.
+  use_began_batch_norm(b, 60);
+  b.eval_samples = 200;
+  const RingResult r = train_ring(b);
+  CHECK(r.d_loss.size() == 60);
+  CHECK(std::isfinite(sum(r.samples.to(DType::f64)).item()));
+  for (double l : r.d_loss) CHECK(std::isfinite(l));
+}

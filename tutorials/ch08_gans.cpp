@@ -175,6 +175,21 @@ void ring_toy(Tutorial& T, const Setting& S) {
               "of 8", "8 (every loss covers all 8 modes)",
               S.name + ", " + count(S.ring_steps) + " D steps, mean of " + count(S.ring_seeds) + " seeds"});
   }
+  if (S.ring_began_bn_steps > 0) {
+    // BEGAN's G chases low reconstruction error, and its controller keeps k_t at 0 when γ <= 1,
+    // so nothing above pushes its fakes apart (docs/08). Batch norm in the autoencoder does: a
+    // batch of fakes is normalised by its own statistics, so G feels the batch's spread; γ = 4
+    // keeps k_t above 0 so that D's fake term also works against overfull modes.
+    T.say("  BEGAN's cure: batch norm in its autoencoder, a 2-d code, G at 5x D's rate, gamma = 4, batches of\n"
+          "  128 and the rates decayed to 0 over " + count(S.ring_began_bn_steps) + " D steps (use_began_batch_norm).");
+    const RingRow row = ring_row(S, GanLoss::began, [&](RingRun& run) { use_began_batch_norm(run, S.ring_began_bn_steps); });
+    table += row.line("began", "   (batch norm in the autoencoder, gamma 4, batch 128, rates decayed)");
+    T.figure({"ring modes covered, began, batch norm in the autoencoder", row.mean_modes(), "of 8",
+              "8 (every loss covers all 8 modes)",
+              S.name + ", " + count(S.ring_began_bn_steps) + " D steps of batch 128, mean of " + count(S.ring_seeds) + " seeds"});
+    T.figure({"ring high-quality fraction, began, batch norm in the autoencoder", row.hq, "",
+              "higher is better (1: every sample on a mode)", S.name});
+  }
   T.say(table);
   T.say("  G is continuous, so a G that covers several modes also puts a few samples on the paths between\n"
         "  them: the high-quality fraction counts those. A collapsed G shows as a low mode count.");

@@ -32,6 +32,9 @@ struct Setting {
   // Both cures: these losses again with the minibatch-stddev feature and both learning rates
   // decayed linearly to 0 (RingRun::lr_decay), ring_steps D steps, ring_seeds seeds.
   std::vector<GanLoss> ring_mbstd_decay_losses;
+  // > 0: a BEGAN row with batch norm in its autoencoder (ring_toy.h's use_began_batch_norm), this
+  // many D steps of batch 128, ring_seeds seeds.
+  int64_t ring_began_bn_steps = 0;
   // The main DCGAN, the cGAN and InfoGAN (NS loss, Adam with β1 0.5): width of G and D, epochs,
   // batch, learning rate (the quick run on 2,000 images takes more, smaller steps at a higher
   // rate to draw digits within a few hundred steps).

@@ -150,7 +150,7 @@ GanGenerator::GanGenerator(const GanNetConfig& c) : cfg_(c) {
   std::vector<ModulePtr> L;
   auto normalise = [&](int64_t ch, bool spatial) {
     if (c.pixel_norm) L.push_back(nn::make<PixelNorm>());
-    else if (c.g_batch_norm && c.arch == GanArch::dcgan) L.push_back(mk.batch_norm(ch, spatial));
+    else if (c.g_batch_norm && (c.arch == GanArch::dcgan || c.mlp_batch_norm)) L.push_back(mk.batch_norm(ch, spatial));
   };
   if (c.arch == GanArch::mlp) {
     int64_t width = in;
@@ -231,6 +231,7 @@ GanDiscriminator::GanDiscriminator(const GanNetConfig& c) : cfg_(c) {
     int64_t width = c.data_dim + extra;
     for (int64_t i = 0; i < c.hidden_layers; ++i, width = c.hidden) {
       L.push_back(mk.linear(width, c.hidden, true));
+      if (c.d_batch_norm && c.mlp_batch_norm) L.push_back(mk.batch_norm(c.hidden, false));
       L.push_back(nn::make<nn::LeakyReLU>(c.leaky_slope));
     }
     if (c.minibatch_stddev) L.push_back(mbstd_ = nn::make<MinibatchStddev>());

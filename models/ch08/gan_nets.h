@@ -82,8 +82,13 @@ struct GanNetConfig {
   double mapping_lr_scale = 1.0;
   Conditioning conditioning = Conditioning::concat;  // how D sees y (latent.classes > 0)
   double leaky_slope = 0.2;    // D's LeakyReLU
-  bool g_batch_norm = true;    // dcgan G (Radford et al.); mlp G uses none either way
+  bool g_batch_norm = true;    // dcgan G (Radford et al.); an mlp G only with mlp_batch_norm
   bool d_batch_norm = true;    // dcgan D; turn off for gradient penalties (Gulrajani et al. §4)
+  // mlp: BatchNorm1d after each hidden Linear of the nets whose switch above is on (BEGAN's
+  // decoder, being part of D, follows d_batch_norm). Off by default, so the mlp nets have none.
+  // The ring's BEGAN uses it in D (docs/08): a batch of fakes is normalised by its own
+  // statistics, which gives G a pull towards the real batch's spread that k_t ≈ 0 does not.
+  bool mlp_batch_norm = false;
   // dcgan: He et al. 2015's N(0, 2/fan_in) instead of DCGAN's N(0, 0.02²), fan_in counting the
   // inputs each output really sums; for both nets built from this config. Without batch norm
   // to restore the scale, 0.02 shrinks the signal at every layer: BEGAN's six-layer autoencoder

@@ -44,8 +44,10 @@ void validate(const GanTrainConfig& c) {
   need(c.beta1 >= 0 && c.beta1 < 1 && c.beta2 >= 0 && c.beta2 < 1, "Adam's betas must be in [0, 1)");
   need(c.clip > 0, "clip must be > 0, got " + num_str(c.clip));
   need(c.gp_weight >= 0 && c.dragan_c > 0, "gp_weight must be >= 0 and dragan_c > 0");
-  need(c.began_gamma > 0 && c.began_gamma <= 1 && c.began_lambda_k >= 0,
-       "began_gamma must be in (0, 1] and began_lambda_k >= 0, got " + num_str(c.began_gamma) + ", " + num_str(c.began_lambda_k));
+  // γ ≤ 1 is the paper's range (fakes reconstructed at most as badly as reals); γ > 1 asks D to
+  // keep the fakes' error above the reals', which the ring's batch-norm BEGAN uses (docs/08).
+  need(c.began_gamma > 0 && c.began_lambda_k >= 0,
+       "began_gamma must be > 0 and began_lambda_k >= 0, got " + num_str(c.began_gamma) + ", " + num_str(c.began_lambda_k));
   need(c.top_k > 0 && c.top_k <= 1, "top_k must be in (0, 1], got " + num_str(c.top_k));
   need(c.top_k == 1 || !c.feature_matching,
        "top_k " + num_str(c.top_k) + " ranks single fakes, and feature matching has no per-fake loss; use one");

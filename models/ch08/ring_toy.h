@@ -59,8 +59,12 @@ struct RingRun {
 // the minibatch-stddev feature and lr_decay together;
 // none for the clipped WGAN, whose critic is too constrained to model the 0.02-wide modes in
 // this budget (the tour adds a longer clipped run, docs/08); one for BEGAN, which collapses
-// onto the mode its autoencoder reconstructs best.
+// onto the mode its autoencoder reconstructs best (0-6 with use_began_batch_norm below).
 RingRun ring_setting(GanLoss loss, uint64_t seed = 0);
+// BEGAN's cure on the ring (docs/08, the ring toy): batch norm in the autoencoder's hidden layers
+// (GanNetConfig::mlp_batch_norm; G has none), a 2-d code, D at 2e-4 and G at 1e-3 (5x, as in
+// a widely copied MNIST BEGAN), γ = 4 and both rates decayed to 0 over `steps` D steps.
+void use_began_batch_norm(RingRun& run, int64_t steps);
 
 struct RingResult {
   ModeCoverage coverage;
