@@ -75,7 +75,7 @@ int64_t batch_norms(nn::Module& m) {
   return n;
 }
 
-TEST_CASE("ch08: mlp_batch_norm: batch norm in the MLP D and BEGAN's decoder, in G only if asked, none by default") {
+TEST_CASE("ch08: mlp_batch_norm: batch norm in the MLP nets whose own switch is on (D and BEGAN's decoder here), none by default") {
   RingRun run = ring_setting(GanLoss::began, 0);
   {  // the plain ring nets (every other row of the ring table) have none, whatever the switches
     GanGenerator G(run.net);

@@ -176,10 +176,10 @@ void ring_toy(Tutorial& T, const Setting& S) {
               S.name + ", " + count(S.ring_steps) + " D steps, mean of " + count(S.ring_seeds) + " seeds"});
   }
   if (S.ring_began_bn_steps > 0) {
-    // BEGAN's G chases low reconstruction error, and its controller keeps k_t at 0 when γ <= 1,
-    // so nothing above pushes its fakes apart (docs/08). Batch norm in the autoencoder does: a
-    // batch of fakes is normalised by its own statistics, so G feels the batch's spread; γ = 4
-    // keeps k_t above 0 so that D's fake term also works against overfull modes.
+    // BEGAN's G chases low reconstruction error, and its controller keeps k_t at or near 0 when
+    // γ <= 1, so nothing above pushes its fakes apart (docs/08). Batch norm in the autoencoder
+    // does: a batch of fakes is normalised by its own statistics, so G feels the batch's spread;
+    // γ = 4 lets k_t rise above 0 so that D's fake term can work against overfull modes.
     T.say("  BEGAN's cure: batch norm in its autoencoder, a 2-d code, G at 5x D's rate, gamma = 4, batches of\n"
           "  128 and the rates decayed to 0 over " + count(S.ring_began_bn_steps) + " D steps (use_began_batch_norm).");
     const RingRow row = ring_row(S, GanLoss::began, [&](RingRun& run) { use_began_batch_norm(run, S.ring_began_bn_steps); });

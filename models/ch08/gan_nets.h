@@ -86,8 +86,9 @@ struct GanNetConfig {
   bool d_batch_norm = true;    // dcgan D; turn off for gradient penalties (Gulrajani et al. §4)
   // mlp: BatchNorm1d after each hidden Linear of the nets whose switch above is on (BEGAN's
   // decoder, being part of D, follows d_batch_norm). Off by default, so the mlp nets have none.
-  // The ring's BEGAN uses it in D (docs/08): a batch of fakes is normalised by its own
-  // statistics, which gives G a pull towards the real batch's spread that k_t ≈ 0 does not.
+  // g_batch_norm defaults to true: for batch norm in D only, set g_batch_norm = false too.
+  // The ring's BEGAN uses it in D (docs/08): a clump of fakes is rescaled to unit spread
+  // inside D, so D, and G through D's error, see the small differences between them.
   bool mlp_batch_norm = false;
   // dcgan: He et al. 2015's N(0, 2/fan_in) instead of DCGAN's N(0, 0.02²), fan_in counting the
   // inputs each output really sums; for both nets built from this config. Without batch norm
