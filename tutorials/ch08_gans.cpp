@@ -180,8 +180,8 @@ void ring_toy(Tutorial& T, const Setting& S) {
     // γ <= 1, so nothing above pushes its fakes apart (docs/08). Batch norm in the autoencoder
     // does: a batch of fakes is normalised by its own statistics, so G feels the batch's spread;
     // γ = 4 lets k_t rise above 0 so that D's fake term can work against overfull modes.
-    T.say("  BEGAN's cure: batch norm in its autoencoder, a 2-d code, G at 5x D's rate, gamma = 4, batches of\n"
-          "  128 and the rates decayed to 0 over " + count(S.ring_began_bn_steps) + " D steps (use_began_batch_norm).");
+    T.say("  A partial cure for BEGAN: batch norm in its autoencoder, a 2-d code, G at 5x D's rate, gamma = 4,\n"
+          "  batches of 128 and the rates decayed to 0 over " + count(S.ring_began_bn_steps) + " D steps (use_began_batch_norm).");
     const RingRow row = ring_row(S, GanLoss::began, [&](RingRun& run) { use_began_batch_norm(run, S.ring_began_bn_steps); });
     table += row.line("began", "   (batch norm in the autoencoder, gamma 4, batch 128, rates decayed)");
     T.figure({"ring modes covered, began, batch norm in the autoencoder", row.mean_modes(), "of 8",

@@ -61,8 +61,8 @@ struct RingRun {
 // this budget (the tour adds a longer clipped run, docs/08); one for BEGAN, which collapses
 // onto the mode its autoencoder reconstructs best (0-6 with use_began_batch_norm below).
 RingRun ring_setting(GanLoss loss, uint64_t seed = 0);
-// BEGAN's cure on the ring (docs/08, the ring toy): batch norm in the autoencoder's hidden layers
-// (GanNetConfig::mlp_batch_norm; G has none), a 2-d code, D at 2e-4 and G at 1e-3 (5x, as in
+// A partial cure for BEGAN on the ring (docs/08, the ring toy): batch norm in the autoencoder's
+// hidden layers (GanNetConfig::mlp_batch_norm; G has none), a 2-d code, D at 2e-4 and G at 1e-3 (5x, as in
 // a widely copied MNIST BEGAN), γ = 4, batches of 128 and both rates decayed to 0 over `steps`
 // D steps; the error stays the library's per-example L1. 0-6 modes on seeds 0-2 (docs/08).
 void use_began_batch_norm(RingRun& run, int64_t steps);
